@@ -1,0 +1,240 @@
+import { globalContainer, type DependencyContainer, type InjectionToken } from './container.js';
+import { NoApplicationError, ShutdownTimeoutError } from './errors.js';
+import { HttpKernel } from './http/http-kernel.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { consoleReporter, type ErrorContext, type ErrorReporter } from './reporter.js';
+import { currentScope } from './scope/scope-storage.js';
+import { Scope, type ScopeKind } from './scope/scope.js';
+import type { TerminatingCallback } from './scope/terminating-callbacks.js';
+
+/** Options of `new Application()`. */
+export interface ApplicationOptions {
+  /** Receives every error caught by Epilogue (after-response jobs, deferred callbacks...). Default: `console.error`. */
+  report?: ErrorReporter;
+  /** The container to build the application's on; a child of tsyringe's global container by default. */
+  container?: DependencyContainer;
+}
+
+/** Options of `app.shutdown()`. */
+export interface ShutdownOptions {
+  /** How long to wait for in-flight work before reporting what is left. Default: 10,000 ms. */
+  timeoutMs?: number;
+}
+
+/** Options of `app.runInScope()`. */
+export interface ScopeOptions {
+  /** What the scope stands for; `job` by default. */
+  kind?: ScopeKind;
+  /** Context for error reports from this scope. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * A function called when shutdown begins, to stop taking new work (close a server...). It is
+ * not awaited: shutdown goes on to wait for in-flight scopes, so a hook must start stopping and
+ * return, not wait for the stop (which may itself wait for the shutdown).
+ */
+export type ShutdownHook = () => unknown;
+
+let instance: Application | undefined;
+
+/**
+ * The root of an Epilogue program: a tsyringe container, the lifecycle of scopes, the error
+ * reporter and graceful shutdown.
+ *
+ * @example
+ * const app = new Application({ report: (error, context) => logger.error({ error, ...context }) });
+ * app.container.register(Mailer, { useClass: SmtpMailer });
+ * await app.runInScope(async () => {
+ *   defer(() => console.log('after the work'));
+ * });
+ */
+export class Application {
+  /** The application's root container. Scopes resolve through children of it. */
+  readonly container: DependencyContainer;
+  /** The scope used outside any request, command or job; `app.terminate()` drains it. */
+  readonly rootScope: Scope;
+  /** Reports an error with its context; never throws. */
+  readonly report: ErrorReporter;
+
+  readonly #active = new Set<Scope>();
+  readonly #shutdownHooks = new Set<ShutdownHook>();
+  readonly #singletons = new Map<unknown, unknown>();
+  #idle: (() => void) | undefined;
+  #shutdown: Promise<void> | undefined;
+
+  /** @param options - The reporter and, optionally, a parent container. */
+  constructor(options: ApplicationOptions = {}) {
+    const reporter = options.report ?? consoleReporter;
+    this.report = (error, context) => safely(reporter, error, context);
+    this.container = (options.container ?? globalContainer).createChildContainer();
+    this.container.registerInstance(Application, this);
+    this.container.registerInstance(HttpKernel, new HttpKernel(this));
+    this.container.register(Pipeline, { useFactory: (container) => new Pipeline(container) });
+    this.rootScope = new Scope(this, 'root', undefined, this.container);
+    instance = this;
+  }
+
+  /**
+   * The application the static helpers use: the one of the current scope, else the last one created.
+   *
+   * @throws {NoApplicationError} When no application was created.
+   */
+  static getInstance(): Application {
+    const app = currentScope()?.app ?? instance;
+    if (app === undefined) throw new NoApplicationError();
+    return app;
+  }
+
+  /** Makes `app` the one `getInstance()` returns outside scopes (or forgets it with `undefined`). */
+  static setInstance(app: Application | undefined): void {
+    instance = app;
+  }
+
+  /** Whether `shutdown()` has begun. */
+  get isShuttingDown(): boolean {
+    return this.#shutdown !== undefined;
+  }
+
+  /** How many scopes (requests, commands, jobs) have begun and not finished. */
+  get activeScopes(): number {
+    return this.#active.size;
+  }
+
+  /**
+   * Resolves `token` in the current scope's container when called inside one of this
+   * application's scopes, else in the application's container.
+   */
+  make<T>(token: InjectionToken<T>): T {
+    const scope = currentScope();
+    return scope !== undefined && scope.app === this ? scope.container.resolve(token) : this.container.resolve(token);
+  }
+
+  /**
+   * The one instance of `key` for this application, created by `create` on first use. Packages
+   * use it for services there must be one of per application, such as the `Dispatcher`.
+   */
+  singleton<T>(key: unknown, create: (app: Application) => T): T {
+    if (this.#singletons.has(key)) return this.#singletons.get(key) as T;
+    const made = create(this);
+    this.#singletons.set(key, made);
+    return made;
+  }
+
+  /** The current scope if it belongs to this application, else the root scope. */
+  currentScope(): Scope {
+    const scope = currentScope();
+    return scope !== undefined && scope.app === this ? scope : this.rootScope;
+  }
+
+  /**
+   * Registers work to run when the current scope ends (after the response, the command or the
+   * job); outside any scope, when `app.terminate()` runs.
+   */
+  terminating(callback: TerminatingCallback, label?: string): void {
+    this.currentScope().terminating(callback, label);
+  }
+
+  /** Runs the root scope's deferred and terminating callbacks (those registered outside any scope). */
+  terminate(): Promise<void> {
+    return this.rootScope.drain(true);
+  }
+
+  /**
+   * Starts a scope that counts as in-flight until its `finish()` has run. Adapters call this
+   * once per request; most code wants `runInScope()`.
+   */
+  createScope(kind: ScopeKind, details?: Record<string, unknown>): Scope {
+    const scope = new Scope(this, kind, details);
+    this.#active.add(scope);
+    return scope;
+  }
+
+  /** Called by a scope when it has finished; not for application code. */
+  release(scope: Scope): void {
+    if (this.#active.delete(scope) && this.#active.size === 0) this.#idle?.();
+  }
+
+  /**
+   * Runs `fn` in a new scope, then ends the scope: deferred callbacks when `fn` succeeded (or
+   * `always`), then terminating callbacks. A rejection of `fn` is passed on after that.
+   *
+   * @returns What `fn` resolves to.
+   */
+  async runInScope<T>(fn: (scope: Scope) => T | Promise<T>, options: ScopeOptions = {}): Promise<T> {
+    const scope = this.createScope(options.kind ?? 'job', options.details);
+    let succeeded = false;
+    try {
+      const result = await scope.run(() => fn(scope));
+      succeeded = true;
+      return result;
+    } finally {
+      await scope.finish(succeeded);
+    }
+  }
+
+  /**
+   * Registers a function to call when shutdown begins, such as closing a server.
+   *
+   * @returns A function that removes the hook.
+   */
+  onShutdown(hook: ShutdownHook): () => void {
+    this.#shutdownHooks.add(hook);
+    return () => this.#shutdownHooks.delete(hook);
+  }
+
+  /**
+   * Stops gracefully: calls the shutdown hooks (adapters stop accepting requests), waits for
+   * in-flight scopes and their after-response work, runs the root scope's callbacks, and
+   * reports what did not finish within `timeoutMs`. Later calls return the same promise.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    return (this.#shutdown ??= this.#performShutdown(options.timeoutMs ?? 10_000));
+  }
+
+  async #performShutdown(timeoutMs: number): Promise<void> {
+    const reportHookError = (error: unknown) => this.report(error, { phase: 'shutdown', scope: 'root' });
+    for (const hook of this.#shutdownHooks) {
+      try {
+        const result = hook();
+        if (isPromiseLike(result)) result.then(undefined, reportHookError);
+      } catch (error) {
+        reportHookError(error);
+      }
+    }
+    const drained = await this.#waitForIdle(timeoutMs);
+    if (!drained) {
+      const pending = [...this.#active].flatMap((scope) => scope.unfinished());
+      this.report(ShutdownTimeoutError.after(timeoutMs, pending), { phase: 'shutdown', scope: 'root' });
+    }
+    await this.terminate();
+  }
+
+  #waitForIdle(timeoutMs: number): Promise<boolean> {
+    if (this.#active.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#idle = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.#idle = () => {
+        clearTimeout(timer);
+        this.#idle = undefined;
+        resolve(true);
+      };
+    });
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+}
+
+function safely(reporter: ErrorReporter, error: unknown, context: ErrorContext): void {
+  try {
+    reporter(error, context);
+  } catch (reporterError) {
+    console.error('[epilogue] the error reporter threw while reporting', context, error, reporterError);
+  }
+}
+

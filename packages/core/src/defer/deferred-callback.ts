@@ -1,0 +1,53 @@
+/** The function a deferred callback runs. */
+export type DeferredFunction = () => unknown;
+
+let counter = 0;
+
+/**
+ * A callback registered with `defer()`: it runs after the unit of work succeeded, or always
+ * when marked so. Name it to make later registrations under the same name replace it.
+ *
+ * @example
+ * defer(() => audit.flush()).name('audit').always();
+ */
+export class DeferredCallback {
+  readonly #callback: DeferredFunction;
+  #name: string;
+  #always: boolean;
+
+  /**
+   * @param callback - The work to run.
+   * @param name - A name; a later registration with the same name wins. Unique when omitted.
+   * @param always - Whether it runs even when the work failed (status >= 400, non-zero exit).
+   */
+  constructor(callback: DeferredFunction, name?: string, always = false) {
+    this.#callback = callback;
+    this.#name = name ?? `deferred#${++counter}`;
+    this.#always = always;
+  }
+
+  /** Reads the name. */
+  name(): string;
+  /** Renames the callback; returns it for chaining. */
+  name(name: string): this;
+  name(name?: string): string | this {
+    if (name === undefined) return this.#name;
+    this.#name = name;
+    return this;
+  }
+
+  /** Reads whether it runs even after a failure. */
+  always(): boolean;
+  /** Sets whether it runs even after a failure; returns it for chaining. */
+  always(always: boolean): this;
+  always(always?: boolean): boolean | this {
+    if (always === undefined) return this.#always;
+    this.#always = always;
+    return this;
+  }
+
+  /** Runs the callback. */
+  invoke(): unknown {
+    return this.#callback();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The core of Epilogue: the `Application` and its scopes, the `Pipeline`, `defer()`, the HTTP
+ * kernel that runs after-response work, and `runCommand()` for console scopes.
+ *
+ * Import it before anything that uses tsyringe decorators: it loads `reflect-metadata` first.
+ *
+ * @module
+ * @example
+ * import { Application, defer } from '@epilogue/core';
+ *
+ * const app = new Application();
+ * await app.runInScope(async () => {
+ *   defer(() => console.log('runs after the work succeeded'));
+ * });
+ */
+import 'reflect-metadata';
+
+export { Application } from './application.js';
+export type { ApplicationOptions, ScopeOptions, ShutdownHook, ShutdownOptions } from './application.js';
+export { bindPerApplication } from './application-binding.js';
+export {
+  globalContainer,
+  delay,
+  inject,
+  injectAll,
+  injectable,
+  instanceCachingFactory,
+  instancePerContainerCachingFactory,
+  Lifecycle,
+  registry,
+  scoped,
+  singleton,
+} from './container.js';
+export type { DependencyContainer, FactoryProvider, InjectionToken, RegistrationOptions } from './container.js';
+export { runCommand } from './console/run-command.js';
+export type { RunCommandOptions } from './console/run-command.js';
+export { defer } from './defer/defer.js';
+export { DeferredCallback } from './defer/deferred-callback.js';
+export type { DeferredFunction } from './defer/deferred-callback.js';
+export { DeferredCallbackCollection } from './defer/deferred-callback-collection.js';
+export {
+  describe,
+  EpilogueError,
+  InvalidCallbackError,
+  InvalidPipeError,
+  NextCalledTwiceError,
+  NoApplicationError,
+  ShutdownTimeoutError,
+} from './errors.js';
+export { HttpKernel } from './http/http-kernel.js';
+export type { TerminableMiddlewareEntry } from './http/http-kernel.js';
+export { InvokeDeferredCallbacks } from './http/invoke-deferred-callbacks.js';
+export { statusOf } from './http/terminable-middleware.js';
+export type { ResponseStatus, TerminableMiddleware } from './http/terminable-middleware.js';
+export { Pipeline } from './pipeline/pipeline.js';
+export type { Next, Pipe, PipeFunction } from './pipeline/pipeline.js';
+export { consoleReporter } from './reporter.js';
+export type { ErrorContext, ErrorReporter } from './reporter.js';
+export { currentScope } from './scope/scope-storage.js';
+export { Scope } from './scope/scope.js';
+export type { ScopeKind } from './scope/scope.js';
+export type { TerminatingCallback } from './scope/terminating-callbacks.js';
+export type { Constructor } from './types.js';
