@@ -1,0 +1,245 @@
+import { Application, bindPerApplication, Pipeline, type Constructor, type Pipe } from '@epilogue/core';
+import { InvalidHandlerError, InvalidJobError } from './errors.js';
+import { callMappedHandler, callSelfHandling, handlerMethod, type Handler } from './handler.js';
+import { JobEvents, type DispatchMode, type JobEventListener, type JobEventMap } from './job-events.js';
+import { SyncConnection, type QueueConnectionResolver } from './queue-connection.js';
+import { isShouldQueue } from './should-queue.js';
+
+/** What a job may declare for the queue and for `dispatchSync`. */
+export interface QueueableJob {
+  connection?: string;
+  queue?: string;
+  delay?: number;
+  middleware?(): readonly Pipe<object>[];
+  failed?(error: unknown): unknown;
+}
+
+/**
+ * The command bus of one application. Get it with `app.make(Dispatcher)` or take it in a
+ * constructor; there is one per application.
+ *
+ * - `dispatch(job)`: pushes a `ShouldQueue` job to its queue connection, runs any other now.
+ * - `dispatchNow(job)`: runs now through the bus pipes; resolves to the handler's result.
+ * - `dispatchSync(job)`: runs now even when queued, with the job's middleware and `failed()` hook.
+ * - `dispatchAfterResponse(job)`: runs it with `dispatchSync` once the current response was sent.
+ *
+ * @example
+ * \@injectable()
+ * class Registration {
+ *   constructor(private bus: Dispatcher) {}
+ *   register(user: User) { this.bus.dispatchAfterResponse(new SendWelcomeEmail(user)); }
+ * }
+ */
+export class Dispatcher {
+  /** The job lifecycle events (`dispatched`, `processing`, `processed`, `failed`). */
+  readonly events = new JobEvents();
+
+  readonly #app: Application;
+  readonly #handlers = new Map<Constructor, Handler>();
+  #pipes: Pipe<object>[] = [];
+  #queues: QueueConnectionResolver;
+  #afterResponseNow = false;
+  readonly #container = () => this.#app.currentScope().container;
+  readonly #reportListenerError = (error: unknown) => this.#app.report(error, { phase: 'job-event' });
+
+  /** @param app - The application whose scopes, container and reporter the bus uses. */
+  constructor(app: Application) {
+    this.#app = app;
+    const sync = new SyncConnection((job) => this.dispatchSync(job));
+    this.#queues = { connection: () => sync };
+  }
+
+  /**
+   * Queues the job when it is marked `ShouldQueue`, else runs it now (as `dispatchNow`).
+   *
+   * @returns The handler's result, or what the queue connection returned (a job id).
+   * @throws {InvalidJobError} When `job` is not an object.
+   */
+  dispatch(job: object): Promise<unknown> {
+    return isShouldQueue(job) ? this.dispatchToQueue(job) : this.dispatchNow(job);
+  }
+
+  /**
+   * Runs the job now through the bus pipes to its handler; no job middleware.
+   *
+   * @param handler - A handler to use instead of the mapped one or the job's own.
+   * @returns The handler's result.
+   */
+  async dispatchNow<R = unknown>(job: object, handler?: Handler): Promise<R> {
+    assertJob(job);
+    this.#emit('dispatched', { job, mode: 'now' });
+    return this.#run(job, handler, false) as Promise<R>;
+  }
+
+  /**
+   * Runs the job now, even when it is marked `ShouldQueue`, as a queue worker would: through
+   * the job's `middleware()` and the bus pipes; when it fails, its `failed(error)` hook runs and
+   * the error is passed on.
+   *
+   * @returns The handler's result.
+   */
+  async dispatchSync<R = unknown>(job: object): Promise<R> {
+    assertJob(job);
+    this.#emit('dispatched', { job, mode: 'sync' });
+    return this.#run(job, undefined, true) as Promise<R>;
+  }
+
+  /**
+   * Runs the job with `dispatchSync` after the current response was sent (after the current
+   * command or job, in those scopes; at `app.terminate()` outside any scope). Failures are
+   * reported, never thrown to the caller. After `withoutDispatchingAfterResponses()` the job runs at once.
+   *
+   * @returns A promise that resolves once the job is registered (or, run at once, has run).
+   */
+  dispatchAfterResponse(job: object): Promise<void> {
+    assertJob(job);
+    this.#emit('dispatched', { job, mode: 'after-response' });
+    const run = () => this.#run(job, undefined, true);
+    if (this.#afterResponseNow) {
+      return run().then(
+        () => undefined,
+        (error) => this.#app.report(error, { ...this.#app.currentScope().reportContext('dispatch'), job: jobName(job) }),
+      );
+    }
+    this.#app.currentScope().terminating(run, jobName(job));
+    return Promise.resolve();
+  }
+
+  /**
+   * Pushes the job to its connection (`job.connection`, else the default) on `job.queue`, after `job.delay` seconds.
+   *
+   * @returns What the connection returns: a job id, or the result for the `sync` connection.
+   */
+  async dispatchToQueue(job: object): Promise<unknown> {
+    assertJob(job);
+    this.#emit('dispatched', { job, mode: 'queue' });
+    const { connection, queue, delay } = job as QueueableJob;
+    return this.#queues.connection(connection).push(job, { queue, delay });
+  }
+
+  /** Sets the pipes every job passes through before its handler (replacing earlier ones). */
+  pipeThrough(pipes: readonly Pipe<object>[]): this {
+    this.#pipes = [...pipes];
+    return this;
+  }
+
+  /**
+   * Maps job classes to handler classes (built by the container, constructor injection) or functions.
+   *
+   * @example
+   * dispatcher.map(new Map([[CreateOrder, CreateOrderHandler]]));
+   */
+  map(handlers: ReadonlyMap<Constructor, Handler>): this {
+    for (const [job, handler] of handlers) {
+      const valid =
+        typeof handler === 'function' || (typeof handler === 'object' && handler !== null && handlerMethod(handler));
+      if (!valid) throw InvalidHandlerError.forMapping(job.name, handler);
+      this.#handlers.set(job, handler);
+    }
+    return this;
+  }
+
+  /** Whether a handler is mapped for the job's class. */
+  hasCommandHandler(job: object): boolean {
+    return this.#handlers.has(job.constructor as Constructor);
+  }
+
+  /** The handler mapped for the job's class, if any. */
+  getCommandHandler(job: object): Handler | undefined {
+    return this.#handlers.get(job.constructor as Constructor);
+  }
+
+  /** Makes `dispatchAfterResponse` run jobs at once (useful in tests). */
+  withoutDispatchingAfterResponses(): this {
+    this.#afterResponseNow = true;
+    return this;
+  }
+
+  /** Undoes `withoutDispatchingAfterResponses()`. */
+  withDispatchingAfterResponses(): this {
+    this.#afterResponseNow = false;
+    return this;
+  }
+
+  /** Sets where `dispatch()` sends `ShouldQueue` jobs. The queue package calls this. */
+  setQueueResolver(resolver: QueueConnectionResolver): this {
+    this.#queues = resolver;
+    return this;
+  }
+
+  /**
+   * Listens to a job lifecycle event.
+   *
+   * @returns A function that removes the listener.
+   */
+  on<E extends keyof JobEventMap>(event: E, listener: JobEventListener<E>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  async #run(job: object, handler: Handler | undefined, asQueued: boolean): Promise<unknown> {
+    this.#emit('processing', { job });
+    try {
+      const result = await (asQueued ? this.#throughJobMiddleware(job) : this.#throughPipes(job, handler));
+      this.#emit('processed', { job, result });
+      return result;
+    } catch (error) {
+      this.#emit('failed', { job, error });
+      if (asQueued) await this.#callFailedHook(job, error);
+      throw error;
+    }
+  }
+
+  #throughJobMiddleware(job: object): Promise<unknown> {
+    const middleware = (job as QueueableJob).middleware?.() ?? [];
+    if (middleware.length === 0) return this.#throughPipes(job, undefined);
+    return this.#app
+      .make(Pipeline<object>)
+      .send(job)
+      .through(middleware)
+      .then((passed) => this.#throughPipes(passed, undefined));
+  }
+
+  #throughPipes(job: object, handler: Handler | undefined): Promise<unknown> {
+    // Without bus pipes the pipeline is skipped entirely: a trivial job costs one call.
+    if (this.#pipes.length === 0) return Promise.resolve(this.#handle(job, handler));
+    return this.#app
+      .make(Pipeline<object>)
+      .send(job)
+      .through(this.#pipes)
+      .then((passed) => this.#handle(passed, handler));
+  }
+
+  #handle(job: object, handler: Handler | undefined): unknown {
+    const mapped = handler ?? this.#handlers.get(job.constructor as Constructor);
+    return mapped === undefined
+      ? callSelfHandling(job, this.#container)
+      : callMappedHandler(mapped, job, this.#container);
+  }
+
+  async #callFailedHook(job: object, error: unknown): Promise<void> {
+    const failed = (job as QueueableJob).failed;
+    if (typeof failed !== 'function') return;
+    try {
+      await failed.call(job, error);
+    } catch (hookError) {
+      this.#app.report(hookError, { ...this.#app.currentScope().reportContext('failed-hook'), job: jobName(job) });
+    }
+  }
+
+  #emit<E extends keyof JobEventMap>(event: E, payload: JobEventMap[E]): void {
+    if (this.events.has(event)) this.events.emit(event, payload, this.#reportListenerError);
+  }
+}
+
+/** A job's readable name for reports: its class name. */
+export function jobName(job: object): string {
+  return job.constructor?.name ?? 'anonymous job';
+}
+
+function assertJob(job: unknown): asserts job is object {
+  if (typeof job !== 'object' || job === null) throw InvalidJobError.forValue(job);
+}
+
+bindPerApplication(Dispatcher, (app) => new Dispatcher(app));
+
+export type { DispatchMode };

@@ -1,0 +1,31 @@
+/**
+ * The Epilogue command bus: the `Dispatcher`, the `Job` base class with its static helpers,
+ * `PendingDispatch`, the `ShouldQueue` marker and the queue connection contract.
+ *
+ * @module
+ * @example
+ * import { Job, autowire } from '@epilogue/bus';
+ *
+ * class SendWelcomeEmail extends Job {
+ *   constructor(public user: User) { super(); }
+ *   \@autowire()
+ *   async handle(mailer: Mailer) { await mailer.send(this.user.email, 'Welcome'); }
+ * }
+ *
+ * SendWelcomeEmail.dispatchAfterResponse(user);
+ */
+import '@epilogue/core';
+
+export { autowire } from './autowire.js';
+export { Dispatcher, jobName } from './dispatcher.js';
+export type { QueueableJob } from './dispatcher.js';
+export { HandlerNotFoundError, InvalidHandlerError, InvalidJobError, UnresolvableParameterError } from './errors.js';
+export type { Handler } from './handler.js';
+export { Job } from './job.js';
+export type { DispatchCondition, JobResult } from './job.js';
+export { JobEvents } from './job-events.js';
+export type { DispatchMode, JobEventListener, JobEventMap } from './job-events.js';
+export { PendingDispatch } from './pending-dispatch.js';
+export { SyncConnection } from './queue-connection.js';
+export type { PushOptions, QueueConnection, QueueConnectionResolver } from './queue-connection.js';
+export { isShouldQueue, queuedClasses, ShouldQueue } from './should-queue.js';

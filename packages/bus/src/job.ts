@@ -1,0 +1,106 @@
+import { Application, type Pipe } from '@epilogue/core';
+import { Dispatcher } from './dispatcher.js';
+import { PendingDispatch } from './pending-dispatch.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type JobClass<J extends Job = Job> = new (...args: any[]) => J;
+
+/** What a job's handler resolves to: the awaited result of `handle()` (or `__invoke()`). */
+export type JobResult<J> = J extends { handle(...args: never[]): infer R }
+  ? Awaited<R>
+  : J extends { __invoke(...args: never[]): infer R }
+    ? Awaited<R>
+    : unknown;
+
+/** A condition for `dispatchIf`/`dispatchUnless`: a boolean, or a test of the built job. */
+export type DispatchCondition<J> = boolean | ((job: J) => boolean);
+
+/**
+ * The base class of jobs, with static helpers typed from the constructor's parameters.
+ * Give a job a `handle()` (or `__invoke()`) method, or map it to a handler with `dispatcher.map()`.
+ *
+ * @example
+ * class SendWelcomeEmail extends Job {
+ *   constructor(public user: User) { super(); }
+ *   \@autowire()
+ *   async handle(mailer: Mailer) { await mailer.send(this.user.email, 'Welcome'); }
+ * }
+ * SendWelcomeEmail.dispatchAfterResponse(user);
+ */
+export abstract class Job {
+  /** The queue connection to use (queued jobs). */
+  connection?: string;
+  /** The queue to use (queued jobs). */
+  queue?: string;
+  /** Seconds to wait on the queue before running (queued jobs). */
+  delay?: number;
+
+  /** Job middleware: pipes around the handler when the job runs as queued or with `dispatchSync`. */
+  middleware?(): readonly Pipe<object>[];
+
+  /** Called once when the job failed for good (queued, `dispatchSync`, after the response). */
+  failed?(error: unknown): unknown;
+
+  /**
+   * Builds the job and dispatches it on a microtask: queued when marked `ShouldQueue`, else now.
+   *
+   * @returns A `PendingDispatch`: chain options, await it for the result.
+   * @throws {NoApplicationError} When no application exists.
+   */
+  static dispatch<C extends JobClass>(
+    this: C,
+    ...args: ConstructorParameters<C>
+  ): PendingDispatch<InstanceType<C>, JobResult<InstanceType<C>>> {
+    return pendingDispatch(new this(...args) as InstanceType<C>);
+  }
+
+  /** Builds the job and runs it now with `dispatchSync` semantics; resolves to the handler's result. */
+  static dispatchSync<C extends JobClass>(
+    this: C,
+    ...args: ConstructorParameters<C>
+  ): Promise<JobResult<InstanceType<C>>> {
+    return dispatcher().dispatchSync(new this(...args));
+  }
+
+  /** Builds the job and runs it after the current response was sent. */
+  static dispatchAfterResponse<C extends JobClass>(this: C, ...args: ConstructorParameters<C>): void {
+    void dispatcher().dispatchAfterResponse(new this(...args));
+  }
+
+  /**
+   * Dispatches like `dispatch()` when `condition` holds (a function receives the built job).
+   *
+   * @returns The `PendingDispatch`, or `undefined` when nothing was dispatched.
+   */
+  static dispatchIf<C extends JobClass>(
+    this: C,
+    condition: DispatchCondition<InstanceType<C>>,
+    ...args: ConstructorParameters<C>
+  ): PendingDispatch<InstanceType<C>, JobResult<InstanceType<C>>> | undefined {
+    if (condition === false) return undefined;
+    const job = new this(...args) as InstanceType<C>;
+    if (typeof condition === 'function' && !condition(job)) return undefined;
+    return pendingDispatch(job);
+  }
+
+  /** Dispatches like `dispatch()` unless `condition` holds (a function receives the built job). */
+  static dispatchUnless<C extends JobClass>(
+    this: C,
+    condition: DispatchCondition<InstanceType<C>>,
+    ...args: ConstructorParameters<C>
+  ): PendingDispatch<InstanceType<C>, JobResult<InstanceType<C>>> | undefined {
+    const negated = typeof condition === 'function' ? (job: InstanceType<C>) => !condition(job) : !condition;
+    return (this as unknown as typeof Job).dispatchIf.call(this, negated as never, ...args) as never;
+  }
+}
+
+function dispatcher(): Dispatcher {
+  // The application's container, not the scope's: a request that only dispatches after the
+  // response then never builds a child container.
+  return Application.getInstance().container.resolve(Dispatcher);
+}
+
+function pendingDispatch<J extends Job, R>(job: J): PendingDispatch<J, R> {
+  const app = Application.getInstance();
+  return new PendingDispatch<J, R>(job, app.container.resolve(Dispatcher), app);
+}

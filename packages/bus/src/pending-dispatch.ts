@@ -1,0 +1,87 @@
+import type { Application } from '@epilogue/core';
+import { jobName, type Dispatcher, type QueueableJob } from './dispatcher.js';
+
+/**
+ * A job about to be dispatched, returned by `Job.dispatch()`. Its options chain synchronously;
+ * the dispatch itself happens once, on a microtask after the current code. Await it for the
+ * result. A failure nobody awaits is sent to the application's reporter, never left as an
+ * unhandled rejection.
+ *
+ * @example
+ * await ProcessPodcast.dispatch(podcast).onQueue('audio').delay(10);
+ */
+export class PendingDispatch<J extends object, R = unknown> implements PromiseLike<R> {
+  /** The job that will be dispatched. */
+  readonly job: J;
+
+  readonly #app: Application;
+  readonly #dispatcher: Dispatcher;
+  readonly #result: Promise<R>;
+  #afterResponse = false;
+  #observed = false;
+
+  /**
+   * @param job - The job.
+   * @param dispatcher - The dispatcher that will receive it.
+   * @param app - The application whose reporter receives failures nobody awaits.
+   */
+  constructor(job: J, dispatcher: Dispatcher, app: Application) {
+    this.job = job;
+    this.#dispatcher = dispatcher;
+    this.#app = app;
+    this.#result = new Promise<R>((resolve, reject) => {
+      queueMicrotask(() => this.#fire().then(resolve, (error) => this.#fail(error, reject)));
+    });
+    // The rejection is either observed by an awaiting caller or reported: never unhandled.
+    this.#result.catch(() => undefined);
+  }
+
+  /** Sends the job to this connection. */
+  onConnection(connection: string): this {
+    (this.job as QueueableJob).connection = connection;
+    return this;
+  }
+
+  /** Sends the job to this queue. */
+  onQueue(queue: string): this {
+    (this.job as QueueableJob).queue = queue;
+    return this;
+  }
+
+  /** Makes the job wait this many seconds on its queue before it may run. */
+  delay(seconds: number): this {
+    (this.job as QueueableJob).delay = seconds;
+    return this;
+  }
+
+  /** Runs the job after the response instead (as `dispatchAfterResponse`); it resolves to undefined. */
+  afterResponse(): this {
+    this.#afterResponse = true;
+    return this;
+  }
+
+  then<T = R, E = never>(
+    onFulfilled?: ((value: R) => T | PromiseLike<T>) | null,
+    onRejected?: ((reason: unknown) => E | PromiseLike<E>) | null,
+  ): Promise<T | E> {
+    this.#observed = true;
+    return this.#result.then(onFulfilled, onRejected);
+  }
+
+  /** Like `Promise.prototype.catch`. */
+  catch<E = never>(onRejected: (reason: unknown) => E | PromiseLike<E>): Promise<R | E> {
+    return this.then(undefined, onRejected);
+  }
+
+  #fire(): Promise<R> {
+    if (this.#afterResponse) return this.#dispatcher.dispatchAfterResponse(this.job) as Promise<R>;
+    return this.#dispatcher.dispatch(this.job) as Promise<R>;
+  }
+
+  #fail(error: unknown, reject: (error: unknown) => void): void {
+    if (!this.#observed) {
+      this.#app.report(error, { ...this.#app.currentScope().reportContext('dispatch'), job: jobName(this.job) });
+    }
+    reject(error);
+  }
+}
