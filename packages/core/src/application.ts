@@ -72,7 +72,7 @@ export class Application {
     this.container.registerInstance(HttpKernel, new HttpKernel(this));
     this.container.register(Pipeline, { useFactory: (container) => new Pipeline(container) });
     this.rootScope = new Scope(this, 'root', undefined, this.container);
-    instance = this;
+    Application.setInstance(this);
   }
 
   /**
