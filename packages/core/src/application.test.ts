@@ -1,0 +1,196 @@
+import {
+  Application,
+  currentScope,
+  defer,
+  EpilogueError,
+  HttpKernel,
+  injectable,
+  Lifecycle,
+  NoApplicationError,
+  ShutdownTimeoutError,
+  type ErrorContext,
+} from '@epilogue/core';
+
+const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function recordingApp() {
+  const reports: { error: unknown; context: ErrorContext }[] = [];
+  const app = new Application({ report: (error, context) => reports.push({ error, context }) });
+  return { app, reports };
+}
+
+describe('Application', () => {
+  it('is what getInstance() returns, outside scopes the last one created, inside a scope its own', async () => {
+    const first = new Application();
+    const second = new Application();
+    expect(Application.getInstance()).toBe(second);
+    await first.runInScope(() => expect(Application.getInstance()).toBe(first));
+  });
+
+  it('throws E_NO_APPLICATION from getInstance() when none exists', () => {
+    const previous = Application.getInstance();
+    Application.setInstance(undefined);
+    try {
+      expect(() => Application.getInstance()).toThrow(NoApplicationError);
+    } finally {
+      Application.setInstance(previous);
+    }
+  });
+
+  it('gives each scope its own container-scoped instances and make() resolves in the current scope', async () => {
+    @injectable()
+    class RequestState {
+      id = 0;
+    }
+    const { app } = recordingApp();
+    app.container.register(RequestState, RequestState, { lifecycle: Lifecycle.ContainerScoped });
+    const seen: number[] = [];
+    await Promise.all(
+      [1, 2, 3].map((id) =>
+        app.runInScope(async () => {
+          app.make(RequestState).id = id;
+          await tick(5 * (4 - id));
+          seen.push(app.make(RequestState).id);
+        }),
+      ),
+    );
+    expect(seen.sort()).toEqual([1, 2, 3]);
+  });
+
+  it('keeps the terminating callbacks of concurrent scopes apart', async () => {
+    const { app } = recordingApp();
+    const ran: string[] = [];
+    await Promise.all(
+      ['a', 'b'].map((name) =>
+        app.runInScope(async () => {
+          app.terminating(() => ran.push(`${name}:${currentScope()?.kind}`));
+          await tick(1);
+        }),
+      ),
+    );
+    expect(ran.sort()).toEqual(['a:job', 'b:job']);
+  });
+
+  it('runs terminating callbacks added while draining, in order, and isolates failures', async () => {
+    const { app, reports } = recordingApp();
+    const ran: string[] = [];
+    await app.runInScope(() => {
+      app.terminating(() => {
+        ran.push('first');
+        app.terminating(() => ran.push('added while draining'));
+      });
+      app.terminating(() => {
+        throw new Error('boom');
+      }, 'exploding');
+      app.terminating(() => ran.push('third'));
+    });
+    expect(ran).toEqual(['first', 'third', 'added while draining']);
+    expect(reports).toHaveLength(1);
+    expect(reports[0].context).toMatchObject({ phase: 'terminating', scope: 'job', callback: 'exploding' });
+  });
+
+  it('runs deferred callbacks before terminating ones, and skips them when the scope failed unless always', async () => {
+    const { app } = recordingApp();
+    const ran: string[] = [];
+    await app.runInScope(() => {
+      app.terminating(() => ran.push('terminating'));
+      defer(() => ran.push('deferred'));
+    });
+    await expect(
+      app.runInScope(() => {
+        defer(() => ran.push('skipped'));
+        defer(() => ran.push('always')).always(true);
+        app.terminating(() => ran.push('terminating after failure'));
+        throw new Error('failed');
+      }),
+    ).rejects.toThrow('failed');
+    expect(ran).toEqual(['deferred', 'terminating', 'always', 'terminating after failure']);
+  });
+
+  it('runs work registered outside any scope at app.terminate()', async () => {
+    const { app } = recordingApp();
+    const ran: string[] = [];
+    app.terminating(() => ran.push('terminating'));
+    defer(() => ran.push('deferred'));
+    expect(ran).toEqual([]);
+    await app.terminate();
+    expect(ran).toEqual(['deferred', 'terminating']);
+    await app.terminate();
+    expect(ran).toHaveLength(2);
+  });
+
+  it('runs work registered on a scope that already ended at once instead of losing it', async () => {
+    const { app } = recordingApp();
+    const ran: string[] = [];
+    let later: (() => void) | undefined;
+    await app.runInScope((scope) => {
+      later = () => scope.terminating(() => ran.push('late'));
+    });
+    later?.();
+    await tick();
+    expect(ran).toEqual(['late']);
+  });
+
+  it('registers one HttpKernel per application', () => {
+    const { app } = recordingApp();
+    expect(app.make(HttpKernel)).toBe(app.make(HttpKernel));
+    expect(new Application().make(HttpKernel)).not.toBe(app.make(HttpKernel));
+  });
+
+  it('keeps serving when the reporter itself throws', async () => {
+    const app = new Application({
+      report: () => {
+        throw new Error('reporter down');
+      },
+    });
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const ran: string[] = [];
+    await app.runInScope(() => {
+      app.terminating(() => {
+        throw new Error('job failed');
+      });
+      app.terminating(() => ran.push('next'));
+    });
+    expect(ran).toEqual(['next']);
+    expect(spy).toHaveBeenCalled();
+    spy.mockRestore();
+  });
+});
+
+describe('Application.shutdown', () => {
+  it('calls shutdown hooks, waits for in-flight scopes and their after-response work, then resolves', async () => {
+    const { app } = recordingApp();
+    const trail: string[] = [];
+    app.onShutdown(() => trail.push('hook'));
+    const scope = app.createScope('http');
+    scope.terminating(async () => {
+      await tick(30);
+      trail.push('after-response work');
+    });
+    const done = app.shutdown({ timeoutMs: 1000 }).then(() => trail.push('shut down'));
+    await tick(5);
+    expect(trail).toEqual(['hook']);
+    void scope.finish(true);
+    await done;
+    expect(trail).toEqual(['hook', 'after-response work', 'shut down']);
+    expect(app.isShuttingDown).toBe(true);
+  });
+
+  it('reports E_SHUTDOWN_TIMEOUT naming the unfinished work when the timeout runs out', async () => {
+    const { app, reports } = recordingApp();
+    const scope = app.createScope('http');
+    scope.terminating(() => new Promise(() => undefined), 'NeverEnds');
+    scope.terminating(() => undefined, 'NotStarted');
+    void scope.finish(true);
+    await app.shutdown({ timeoutMs: 20 });
+    const report = reports.find(({ error }) => error instanceof ShutdownTimeoutError);
+    expect(report).toBeDefined();
+    expect((report?.error as EpilogueError).code).toBe('E_SHUTDOWN_TIMEOUT');
+    expect((report?.error as Error).message).toContain('NeverEnds, NotStarted');
+  });
+
+  it('returns the same promise when called twice', () => {
+    const { app } = recordingApp();
+    expect(app.shutdown()).toBe(app.shutdown());
+  });
+});
