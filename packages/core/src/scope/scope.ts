@@ -138,6 +138,9 @@ export class Scope {
   }
 
   async #finishOnce(succeeded: boolean, before?: () => Promise<void>): Promise<void> {
+    // Start after the current event's other listeners (an access log on 'finish', say): the
+    // ending work must not run inside, or ahead of, whatever signalled the end.
+    await Promise.resolve();
     try {
       await this.drain(succeeded, before);
     } finally {
