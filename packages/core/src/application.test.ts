@@ -131,6 +131,19 @@ describe('Application', () => {
     expect(ran).toEqual(['late']);
   });
 
+  it('runs deferred callbacks registered by terminating callbacks before the scope ends', async () => {
+    const { app } = recordingApp();
+    const ran: string[] = [];
+    await app.runInScope(() => {
+      app.terminating(() => {
+        ran.push('terminating');
+        defer(() => ran.push('deferred by terminating'));
+      });
+    });
+    expect(ran).toEqual(['terminating', 'deferred by terminating']);
+    expect(app.activeScopes).toBe(0);
+  });
+
   it('registers one HttpKernel per application', () => {
     const { app } = recordingApp();
     expect(app.make(HttpKernel)).toBe(app.make(HttpKernel));

@@ -143,6 +143,9 @@ export class Scope {
     await Promise.resolve();
     try {
       await this.drain(succeeded, before);
+      this.#outcome = succeeded;
+      // An after-response job may itself defer work; it runs now rather than never.
+      while (this.hasPendingWork) await this.drain(succeeded);
     } finally {
       this.#outcome = succeeded;
       this.app.release(this);
