@@ -27,7 +27,7 @@ describe('DeferredCallbackCollection', () => {
     const ran: string[] = [];
     collection.add(new DeferredCallback(() => ran.push('skipped')));
     collection.add(new DeferredCallback(() => ran.push('always'), undefined, true));
-    await collection.invokeWhen((callback) => callback.always());
+    await collection.invokeWhen((callback) => callback.runsAlways);
     expect(ran).toEqual(['always']);
     expect(collection.count()).toBe(0);
   });
@@ -46,9 +46,10 @@ describe('DeferredCallbackCollection', () => {
     expect(reports).toHaveLength(1);
   });
 
-  it('offers name() and always() as chainable setters and as getters', () => {
-    const callback = new DeferredCallback(() => undefined).name('flush').always(true);
+  it('offers name() and always() as chainable setters, name() and runsAlways to read', () => {
+    const callback = new DeferredCallback(() => undefined).name('flush').always();
     expect(callback.name()).toBe('flush');
-    expect(callback.always()).toBe(true);
+    expect(callback.runsAlways).toBe(true);
+    expect(callback.always(false).runsAlways).toBe(false);
   });
 });

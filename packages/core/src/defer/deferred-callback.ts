@@ -36,14 +36,20 @@ export class DeferredCallback {
     return this;
   }
 
-  /** Reads whether it runs even after a failure. */
-  always(): boolean;
-  /** Sets whether it runs even after a failure; returns it for chaining. */
-  always(always: boolean): this;
-  always(always?: boolean): boolean | this {
-    if (always === undefined) return this.#always;
+  /**
+   * Makes the callback run even when the work failed (status >= 400, non-zero exit code).
+   *
+   * @param always - `false` undoes it.
+   * @returns The callback, for chaining.
+   */
+  always(always = true): this {
     this.#always = always;
     return this;
+  }
+
+  /** Whether it runs even after a failure. */
+  get runsAlways(): boolean {
+    return this.#always;
   }
 
   /** Runs the callback. */

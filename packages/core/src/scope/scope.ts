@@ -170,6 +170,6 @@ export class Scope {
    */
   invokeDeferred(succeeded: boolean): Promise<void> {
     if (this.#deferred === undefined) return Promise.resolve();
-    return this.#deferred.invokeWhen((callback) => succeeded || callback.always(), this);
+    return this.#deferred.invokeWhen((callback) => succeeded || callback.runsAlways, this);
   }
 }
