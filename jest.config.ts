@@ -1,7 +1,8 @@
 import type { Config } from 'jest';
 
 // Tests run the TypeScript sources through SWC (decorator metadata included); workspace
-// packages resolve to their src/ so no build is needed, and p-pipe (ESM only) is transformed.
+// packages resolve to their src/ so no build is needed, and the ESM-only dependencies are
+// transformed: p-pipe, and cookie (loaded by light-my-request for fastify.inject()).
 const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -13,11 +14,11 @@ const swc = {
 
 const config: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/examples'],
+  roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', swc] },
-  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/p-pipe|p-pipe)'],
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/(?:p-pipe|cookie)@|(?:p-pipe|cookie)/)'],
   moduleNameMapper: {
     '^@epilogue/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

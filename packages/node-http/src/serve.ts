@@ -1,5 +1,5 @@
 import type { Application } from '@epilogue/core';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ListenError } from './errors.js';
 import { createRequestListener, type NodeHandler } from './request-listener.js';
 
@@ -33,6 +33,10 @@ export async function serve(app: Application, handler: NodeHandler, options: Ser
   await listen(server, port, host);
 
   const removeHook = app.onShutdown(() => {
+    // server.close() only stops new connections: a kept-alive one would keep bringing requests
+    // (and scopes) for as long as its client sends them, and the shutdown would never drain.
+    // Whatever still arrives is answered with `Connection: close`, so each client moves on.
+    server.prependListener('request', closeConnectionAfterResponse);
     server.close();
     server.closeIdleConnections();
   });
@@ -48,6 +52,10 @@ export async function serve(app: Application, handler: NodeHandler, options: Ser
     for (const signal of signals) process.off(signal, stopBySignal);
   });
   return server;
+}
+
+function closeConnectionAfterResponse(_request: IncomingMessage, response: ServerResponse): void {
+  response.shouldKeepAlive = false;
 }
 
 async function stop(app: Application, server: Server, timeoutMs: number): Promise<void> {
