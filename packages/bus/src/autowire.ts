@@ -4,8 +4,9 @@ import { UnresolvableParameterError } from './errors.js';
 
 const EXPLICIT = Symbol.for('epilogue.autowire');
 const NOT_INJECTABLE = new Set<unknown>([Object, String, Number, Boolean, Array, Function, Symbol, BigInt, Promise]);
-const cache = new WeakMap<object, Map<string, readonly InjectionToken<unknown>[]>>();
-const NONE: readonly unknown[] = [];
+// Keyed by the method itself: a subclass that inherits it reads the same metadata (it lives on
+// the prototype that declares the method), so one entry serves both, with a single lookup.
+const cache = new WeakMap<object, readonly InjectionToken<unknown>[]>();
 
 /**
  * Has a job's or handler's method parameters resolved from the container when the bus calls it.
@@ -34,19 +35,21 @@ export function autowire(...tokens: InjectionToken<unknown>[]): MethodDecorator 
  * @throws {UnresolvableParameterError} When a parameter has no usable token.
  */
 export function callWithDependencies(target: object, method: string, container: () => DependencyContainer): unknown {
-  const fn = (target as Record<string, (...args: unknown[]) => unknown>)[method];
-  const tokens = parameterTokens(target, method, fn.length);
-  if (tokens.length === 0) return fn.call(target, ...NONE);
+  const fn = (target as Record<string, Method>)[method];
+  const tokens = parameterTokens(target, method, fn);
+  if (tokens.length === 0) return fn.call(target);
   const scope = container();
   return fn.call(target, ...tokens.map((token) => scope.resolve(token)));
 }
 
-function parameterTokens(target: object, method: string, arity: number): readonly InjectionToken<unknown>[] {
-  const owner = Object.getPrototypeOf(target) as object;
-  let methods = cache.get(owner);
-  if (methods === undefined) cache.set(owner, (methods = new Map()));
-  let tokens = methods.get(method);
-  if (tokens === undefined) methods.set(method, (tokens = readTokens(owner, method, arity)));
+type Method = (...args: unknown[]) => unknown;
+
+function parameterTokens(target: object, method: string, fn: Method): readonly InjectionToken<unknown>[] {
+  let tokens = cache.get(fn);
+  if (tokens === undefined) {
+    tokens = readTokens(Object.getPrototypeOf(target) as object, method, fn.length);
+    cache.set(fn, tokens);
+  }
   return tokens;
 }
 

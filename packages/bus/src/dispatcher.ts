@@ -5,12 +5,20 @@ import { JobEvents, type DispatchMode, type JobEventListener, type JobEventMap }
 import { SyncConnection, type QueueConnectionResolver } from './queue-connection.js';
 import { isShouldQueue } from './should-queue.js';
 
-/** What a job may declare for the queue and for `dispatchSync`. */
+/**
+ * What a job may declare, as fields and methods of its own, for the queue and for `dispatchSync`.
+ * Implement it to have them type-checked: `class Encode extends Job implements QueueableJob`.
+ */
 export interface QueueableJob {
+  /** The queue connection to push to (queued jobs); the default one when absent. */
   connection?: string;
+  /** The queue to push to (queued jobs). */
   queue?: string;
+  /** Seconds to wait on the queue before the job may run (queued jobs). */
   delay?: number;
+  /** Job middleware: pipes around the handler when the job runs as queued or with `dispatchSync`. */
   middleware?(): readonly Pipe<object>[];
+  /** Called once when the job failed for good (queued, `dispatchSync`, after the response). */
   failed?(error: unknown): unknown;
 }
 
@@ -65,9 +73,9 @@ export class Dispatcher {
    * @param handler - A handler to use instead of the mapped one or the job's own.
    * @returns The handler's result.
    */
-  async dispatchNow<R = unknown>(job: object, handler?: Handler): Promise<R> {
-    assertJob(job);
-    this.#emit('dispatched', { job, mode: 'now' });
+  dispatchNow<R = unknown>(job: object, handler?: Handler): Promise<R> {
+    if (!isJob(job)) return Promise.reject(InvalidJobError.forValue(job));
+    if (this.events.has('dispatched')) this.#emit('dispatched', { job, mode: 'now' });
     return this.#run(job, handler, false) as Promise<R>;
   }
 
@@ -78,9 +86,9 @@ export class Dispatcher {
    *
    * @returns The handler's result.
    */
-  async dispatchSync<R = unknown>(job: object): Promise<R> {
-    assertJob(job);
-    this.#emit('dispatched', { job, mode: 'sync' });
+  dispatchSync<R = unknown>(job: object): Promise<R> {
+    if (!isJob(job)) return Promise.reject(InvalidJobError.forValue(job));
+    if (this.events.has('dispatched')) this.#emit('dispatched', { job, mode: 'sync' });
     return this.#run(job, undefined, true) as Promise<R>;
   }
 
@@ -102,7 +110,7 @@ export class Dispatcher {
       );
     }
     this.#app.currentScope().terminating(run, jobName(job));
-    return Promise.resolve();
+    return REGISTERED;
   }
 
   /**
@@ -176,10 +184,24 @@ export class Dispatcher {
     return this.events.on(event, listener);
   }
 
-  async #run(job: object, handler: Handler | undefined, asQueued: boolean): Promise<unknown> {
-    this.#emit('processing', { job });
+  // Nobody listens for the outcome and there is no failed() hook to call, in the common case:
+  // then the handler's own promise is the result, with no promise or tick added around it.
+  #run(job: object, handler: Handler | undefined, asQueued: boolean): Promise<unknown> {
+    if (this.events.has('processing')) this.#emit('processing', { job });
+    let running: Promise<unknown>;
     try {
-      const result = await (asQueued ? this.#throughJobMiddleware(job) : this.#throughPipes(job, handler));
+      running = asQueued ? this.#throughJobMiddleware(job) : this.#throughPipes(job, handler);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    const watched =
+      this.events.has('processed') || this.events.has('failed') || (asQueued && hasFailedHook(job));
+    return watched ? this.#settle(job, running, asQueued) : running;
+  }
+
+  async #settle(job: object, running: Promise<unknown>, asQueued: boolean): Promise<unknown> {
+    try {
+      const result = await running;
       this.#emit('processed', { job, result });
       return result;
     } catch (error) {
@@ -190,8 +212,8 @@ export class Dispatcher {
   }
 
   #throughJobMiddleware(job: object): Promise<unknown> {
-    const middleware = (job as QueueableJob).middleware?.() ?? [];
-    if (middleware.length === 0) return this.#throughPipes(job, undefined);
+    const middleware = (job as QueueableJob).middleware?.();
+    if (!middleware?.length) return this.#throughPipes(job, undefined);
     return this.#app
       .make(Pipeline<object>)
       .send(job)
@@ -210,7 +232,9 @@ export class Dispatcher {
   }
 
   #handle(job: object, handler: Handler | undefined): unknown {
-    const mapped = handler ?? this.#handlers.get(job.constructor as Constructor);
+    let mapped = handler;
+    // Self-handling jobs usually leave the map empty: skip the lookup then.
+    if (mapped === undefined && this.#handlers.size > 0) mapped = this.#handlers.get(job.constructor as Constructor);
     return mapped === undefined
       ? callSelfHandling(job, this.#container)
       : callMappedHandler(mapped, job, this.#container);
@@ -226,6 +250,7 @@ export class Dispatcher {
     }
   }
 
+  // The hot call sites ask `events.has()` first, so that no payload is built when nobody listens.
   #emit<E extends keyof JobEventMap>(event: E, payload: JobEventMap[E]): void {
     if (this.events.has(event)) this.events.emit(event, payload, this.#reportListenerError);
   }
@@ -236,8 +261,19 @@ export function jobName(job: object): string {
   return job.constructor?.name ?? 'anonymous job';
 }
 
+// What dispatchAfterResponse() returns: registering is synchronous, so one settled promise serves every call.
+const REGISTERED: Promise<void> = Promise.resolve();
+
+function isJob(job: unknown): job is object {
+  return typeof job === 'object' && job !== null;
+}
+
 function assertJob(job: unknown): asserts job is object {
-  if (typeof job !== 'object' || job === null) throw InvalidJobError.forValue(job);
+  if (!isJob(job)) throw InvalidJobError.forValue(job);
+}
+
+function hasFailedHook(job: object): boolean {
+  return typeof (job as QueueableJob).failed === 'function';
 }
 
 bindPerApplication(Dispatcher, (app) => new Dispatcher(app));

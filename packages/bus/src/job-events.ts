@@ -24,6 +24,9 @@ type Listeners = { [E in keyof JobEventMap]: JobEventListener<E>[] };
  */
 export class JobEvents {
   readonly #listeners: Listeners = { dispatched: [], processing: [], processed: [], failed: [] };
+  // Listeners of all events together: the bus asks has() several times per job, and with nobody
+  // listening (the usual case) this one number answers without a lookup by event name.
+  #count = 0;
 
   /**
    * Adds a listener.
@@ -33,15 +36,18 @@ export class JobEvents {
   on<E extends keyof JobEventMap>(event: E, listener: JobEventListener<E>): () => void {
     const list = this.#listeners[event] as JobEventListener<E>[];
     list.push(listener);
+    this.#count++;
     return () => {
       const index = list.indexOf(listener);
-      if (index >= 0) list.splice(index, 1);
+      if (index < 0) return;
+      list.splice(index, 1);
+      this.#count--;
     };
   }
 
   /** Whether anyone listens to `event`. */
   has(event: keyof JobEventMap): boolean {
-    return this.#listeners[event].length > 0;
+    return this.#count > 0 && this.#listeners[event].length > 0;
   }
 
   /**

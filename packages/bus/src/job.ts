@@ -1,4 +1,4 @@
-import { Application, type Pipe } from '@epilogue/core';
+import { Application } from '@epilogue/core';
 import { Dispatcher } from './dispatcher.js';
 import { PendingDispatch } from './pending-dispatch.js';
 
@@ -28,18 +28,9 @@ export type DispatchCondition<J> = boolean | ((job: J) => boolean);
  * SendWelcomeEmail.dispatchAfterResponse(user);
  */
 export abstract class Job {
-  /** The queue connection to use (queued jobs). */
-  connection?: string;
-  /** The queue to use (queued jobs). */
-  queue?: string;
-  /** Seconds to wait on the queue before running (queued jobs). */
-  delay?: number;
-
-  /** Job middleware: pipes around the handler when the job runs as queued or with `dispatchSync`. */
-  middleware?(): readonly Pipe<object>[];
-
-  /** Called once when the job failed for good (queued, `dispatchSync`, after the response). */
-  failed?(error: unknown): unknown;
+  // The queue options (`connection`, `queue`, `delay`), `middleware()` and `failed(error)` are
+  // read from the instance when present (see `QueueableJob`) but not declared here: a job may
+  // then have a field of its own called `failed` or `queue`, and needs no `override` keyword.
 
   /**
    * Builds the job and dispatches it on a microtask: queued when marked `ShouldQueue`, else now.

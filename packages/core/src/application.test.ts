@@ -202,6 +202,20 @@ describe('Application.shutdown', () => {
     expect((report?.error as Error).message).toContain('NeverEnds, NotStarted');
   });
 
+  it('waits for work registered on a scope after it ended', async () => {
+    const { app } = recordingApp();
+    const trail: string[] = [];
+    const scope = app.createScope('http');
+    await scope.finish(true);
+    scope.terminating(async () => {
+      await tick(30);
+      trail.push('late work');
+    });
+    await app.shutdown({ timeoutMs: 1000 });
+    expect(trail).toEqual(['late work']);
+    expect(app.activeScopes).toBe(0);
+  });
+
   it('returns the same promise when called twice', () => {
     const { app } = recordingApp();
     expect(app.shutdown()).toBe(app.shutdown());

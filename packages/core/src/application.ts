@@ -150,6 +150,11 @@ export class Application {
     return scope;
   }
 
+  /** Counts a scope as in-flight (again); scopes call it, application code does not need to. */
+  retain(scope: Scope): void {
+    this.#active.add(scope);
+  }
+
   /** Called by a scope when it has finished; not for application code. */
   release(scope: Scope): void {
     if (this.#active.delete(scope) && this.#active.size === 0) this.#idle?.();

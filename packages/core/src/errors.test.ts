@@ -8,6 +8,7 @@ describe('errors', () => {
       core.NextCalledTwiceError.inPipe('p'),
       core.ShutdownTimeoutError.after(1, []),
       core.InvalidCallbackError.forRegistration('defer', 1),
+      core.InvalidExitCodeError.forValue(1.5),
     ];
     for (const error of made) {
       expect(error).toBeInstanceOf(core.EpilogueError);

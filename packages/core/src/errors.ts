@@ -85,6 +85,18 @@ export class InvalidCallbackError extends EpilogueError {
   }
 }
 
+/** Reported by `runCommand()` when a command returns a number that is not an exit code. */
+export class InvalidExitCodeError extends EpilogueError {
+  /** @param value - What the command returned. */
+  static forValue(value: number): InvalidExitCodeError {
+    return new InvalidExitCodeError(
+      'E_INVALID_EXIT_CODE',
+      `A command returned ${value}, which is not an exit code. Return an integer from 0 to 255 ` +
+        '(0 for success), or nothing.',
+    );
+  }
+}
+
 /** A short, readable description of any value for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';

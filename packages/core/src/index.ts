@@ -42,6 +42,7 @@ export {
   describe,
   EpilogueError,
   InvalidCallbackError,
+  InvalidExitCodeError,
   InvalidPipeError,
   NextCalledTwiceError,
   NoApplicationError,

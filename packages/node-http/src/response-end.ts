@@ -4,12 +4,20 @@ import type { Socket } from 'node:net';
 // Where a watched response keeps its callback, so that the listeners can be shared functions:
 // watching a response allocates no closure and no `once` wrapper.
 const ON_END = Symbol('epilogue.onResponseEnd');
-// The responses queued behind another one on a connection, ended if the connection closes first.
-const QUEUED = Symbol('epilogue.queuedResponses');
+// The responses queued on a connection form a list: the connection points to the first one,
+// each one to the next. (A Set or a listener per response costs measurably more: see
+// docs/benchmarks.md.)
+const FIRST_QUEUED = Symbol('epilogue.firstQueued');
+const NEXT_QUEUED = Symbol('epilogue.nextQueued');
+const QUEUED_ON = Symbol('epilogue.queuedOn');
 
 type OnEnd = (response: ServerResponse) => void;
-type WatchedResponse = ServerResponse & { [ON_END]?: OnEnd };
-type Connection = Socket & { [QUEUED]?: Set<WatchedResponse> };
+type WatchedResponse = ServerResponse & {
+  [ON_END]?: OnEnd;
+  [QUEUED_ON]?: Connection;
+  [NEXT_QUEUED]?: WatchedResponse;
+};
+type Connection = Socket & { [FIRST_QUEUED]?: WatchedResponse };
 
 /**
  * Calls `onEnd` exactly once when a Node response is over: on `'finish'` (the last byte was handed
@@ -39,8 +47,8 @@ export function onResponseEnd(response: ServerResponse, onEnd: OnEnd): void {
   // Plain `on`: end() ignores the second event, and removing listeners costs more than keeping them.
   response.on('finish', onResponseEvent);
   response.on('close', onResponseEvent);
-  const connection = response.socket === null ? (response.req?.socket as Connection | undefined) : undefined;
-  if (connection) queue(watched, connection);
+  const connection = response.socket === null ? response.req?.socket : undefined;
+  if (connection) enqueue(watched, connection);
 }
 
 function onResponseEvent(this: WatchedResponse): void {
@@ -51,21 +59,47 @@ function end(response: WatchedResponse): void {
   const onEnd = response[ON_END];
   if (onEnd === undefined) return;
   response[ON_END] = undefined;
-  (response.req?.socket as Connection | undefined)?.[QUEUED]?.delete(response);
+  if (response[QUEUED_ON] !== undefined) dequeue(response);
   onEnd(response);
 }
 
-function queue(response: WatchedResponse, connection: Connection): void {
-  let queued = connection[QUEUED];
-  if (queued === undefined) {
-    queued = connection[QUEUED] = new Set();
-    connection.once('close', onConnectionClose);
+function enqueue(response: WatchedResponse, connection: Connection): void {
+  response[QUEUED_ON] = connection;
+  // The property stays once set (undefined when the list is empty): the listener is added once.
+  if (!(FIRST_QUEUED in connection)) connection.once('close', onConnectionClose);
+  let last = connection[FIRST_QUEUED];
+  if (last === undefined) {
+    connection[FIRST_QUEUED] = response;
+    return;
   }
-  queued.add(response);
+  while (last[NEXT_QUEUED] !== undefined) last = last[NEXT_QUEUED];
+  last[NEXT_QUEUED] = response;
+}
+
+// Responses end in the order of their requests, so the one to remove is nearly always the first.
+function dequeue(response: WatchedResponse): void {
+  const connection = response[QUEUED_ON] as Connection;
+  const next = response[NEXT_QUEUED];
+  response[QUEUED_ON] = undefined;
+  response[NEXT_QUEUED] = undefined;
+  if (connection[FIRST_QUEUED] === response) {
+    connection[FIRST_QUEUED] = next;
+    return;
+  }
+  for (let queued = connection[FIRST_QUEUED]; queued !== undefined; queued = queued[NEXT_QUEUED]) {
+    if (queued[NEXT_QUEUED] === response) {
+      queued[NEXT_QUEUED] = next;
+      return;
+    }
+  }
 }
 
 function onConnectionClose(this: Connection): void {
-  const queued = this[QUEUED];
-  this[QUEUED] = undefined;
-  for (const response of queued ?? []) end(response);
+  let response = this[FIRST_QUEUED];
+  this[FIRST_QUEUED] = undefined;
+  while (response !== undefined) {
+    const next = response[NEXT_QUEUED];
+    end(response);
+    response = next;
+  }
 }

@@ -38,4 +38,15 @@ describe('runCommand', () => {
     expect(code).toBe(1);
     expect(reports.at(-1)).toMatchObject({ phase: 'command', scope: 'console', command: 'import:users' });
   });
+
+  it('reports a returned number that is not an exit code with E_INVALID_EXIT_CODE and resolves to 1', async () => {
+    const ran: string[] = [];
+    const code = await runCommand(app, () => {
+      defer(() => ran.push('skipped'));
+      return 256;
+    });
+    expect(code).toBe(1);
+    expect(ran).toEqual([]);
+    expect(reports.at(-1)).toMatchObject({ phase: 'command', scope: 'console' });
+  });
 });

@@ -38,9 +38,12 @@ export class HttpKernel {
    * @param response - The response, whose status decides which deferred callbacks run.
    */
   terminate(scope: Scope, request: unknown, response: ResponseStatus): Promise<void> {
-    const status = statusOf(response);
-    if (this.#middleware.length === 1 && !scope.hasPendingWork) return scope.finish(status < 400);
-    return scope.finish(status < 400, () => this.#runMiddleware(scope, request, response));
+    const succeeded = statusOf(response) < 400;
+    // With only the built-in InvokeDeferredCallbacks, the scope runs its deferred callbacks
+    // itself (that is what `finish` does without `before`): no middleware loop, and no closure
+    // keeping the request and response alive while after-response work runs.
+    if (this.#middleware.length === 1) return scope.finish(succeeded);
+    return scope.finish(succeeded, () => this.#runMiddleware(scope, request, response));
   }
 
   async #runMiddleware(scope: Scope, request: unknown, response: ResponseStatus): Promise<void> {

@@ -75,9 +75,20 @@ export class Pipeline<T = unknown, R = unknown> {
    * @throws {InvalidPipeError} When a pipe is of no usable kind.
    * @throws {NextCalledTwiceError} When a pipe calls `next` twice.
    */
-  async then(destination: (passable: T) => R | Promise<R>): Promise<R> {
+  then(destination: (passable: T) => R | Promise<R>): Promise<R> {
+    // Without pipes the destination is called at once: no layers, no promise added around it.
+    if (this.#pipes.length === 0) {
+      try {
+        return Promise.resolve(destination(this.#passable as T));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.#thenThroughPipes(destination);
+  }
+
+  async #thenThroughPipes(destination: (passable: T) => R | Promise<R>): Promise<R> {
     const core: Handler<T, R> = async (passable) => destination(passable);
-    if (this.#pipes.length === 0) return core(this.#passable as T);
     // p-pipe composes left to right, so the innermost layer goes first: the first pipe ends up outermost.
     const layers = this.#pipes.map((pipe) => this.#layer(pipe)).reverse();
     const handler = await (pPipe as (...fns: Layer<T, R>[]) => (input: Handler<T, R>) => Promise<Handler<T, R>>)(

@@ -7,6 +7,9 @@ import type { ErrorContext } from '../reporter.js';
 import { scopeStorage } from './scope-storage.js';
 import { TerminatingCallbacks, type TerminatingCallback } from './terminating-callbacks.js';
 
+// One settled promise serves every scope that has nothing to wait for.
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** What a scope stands for: an HTTP request, a console command, a queued job, or the application itself. */
 export type ScopeKind = 'http' | 'console' | 'job' | 'root';
 
@@ -86,8 +89,13 @@ export class Scope {
 
   // Work registered after the scope ended (by code still running after the response) runs at
   // once instead of waiting for an end that already happened.
+  // It counts as in-flight again until then, so a shutdown waits for it (or reports it).
   #runIfEnded(): void {
-    if (this.#outcome !== undefined) void this.drain(this.#outcome);
+    if (this.#outcome === undefined) return;
+    this.app.retain(this);
+    void this.drain(this.#outcome).finally(() => {
+      if (!this.hasPendingWork) this.app.release(this);
+    });
   }
 
   /** Whether anything waits for this scope's end: a terminating or deferred callback. */
@@ -122,9 +130,9 @@ export class Scope {
       // Nothing waits for this scope: end it without building a promise chain.
       this.#outcome = succeeded;
       this.app.release(this);
-      return (this.#finished = Promise.resolve());
+      return (this.#finished = SETTLED);
     }
-    return (this.#finished = this.#finishOnce(succeeded, before));
+    return (this.#finished = this.run(() => this.#finishOnce(succeeded, before)));
   }
 
   /** Whether `finish()` has been called. */
@@ -140,12 +148,13 @@ export class Scope {
   async #finishOnce(succeeded: boolean, before?: () => Promise<void>): Promise<void> {
     // Start after the current event's other listeners (an access log on 'finish', say): the
     // ending work must not run inside, or ahead of, whatever signalled the end.
-    await Promise.resolve();
+    await SETTLED;
     try {
-      await this.drain(succeeded, before);
+      // finish() started this in the scope, and an async function keeps its scope across awaits.
+      await this.#drainHere(succeeded, before);
       this.#outcome = succeeded;
       // An after-response job may itself defer work; it runs now rather than never.
-      while (this.hasPendingWork) await this.drain(succeeded);
+      while (this.hasPendingWork) await this.#drainHere(succeeded);
     } finally {
       this.#outcome = succeeded;
       this.app.release(this);
@@ -158,18 +167,32 @@ export class Scope {
    * registered meanwhile. Unlike `finish()` it may run again; the root scope uses it.
    */
   drain(succeeded: boolean, before?: () => Promise<void>): Promise<void> {
-    return this.run(async () => {
-      if (before) await before();
-      else await this.invokeDeferred(succeeded);
-      await this.#terminating?.drain(this.app.report, this.reportContext('terminating'));
-    });
+    return this.run(() => this.#drainHere(succeeded, before));
+  }
+
+  // drain() without entering the scope, for callers already in it. With only terminating
+  // callbacks waiting (an after-response job), it is their drain loop itself, not a wrapper.
+  #drainHere(succeeded: boolean, before?: () => Promise<void>): Promise<void> {
+    if (before === undefined && this.#deferred === undefined) return this.#drainTerminating();
+    return this.#drainAll(succeeded, before);
+  }
+
+  async #drainAll(succeeded: boolean, before?: () => Promise<void>): Promise<void> {
+    if (before) await before();
+    else await this.invokeDeferred(succeeded);
+    await this.#drainTerminating();
+  }
+
+  #drainTerminating(): Promise<void> {
+    if (this.#terminating === undefined) return SETTLED;
+    return this.#terminating.drain(this.app.report, this.reportContext('terminating'));
   }
 
   /**
    * Runs the deferred callbacks that may run: all when `succeeded`, otherwise those marked `always`.
    */
   invokeDeferred(succeeded: boolean): Promise<void> {
-    if (this.#deferred === undefined) return Promise.resolve();
+    if (this.#deferred === undefined) return SETTLED;
     return this.#deferred.invokeWhen((callback) => succeeded || callback.runsAlways, this);
   }
 }

@@ -18,6 +18,7 @@ export class TerminatingCallbacks {
   #next = 0;
   #running: Entry | undefined;
   #draining: Promise<void> | undefined;
+  #looping = false;
 
   /**
    * @param callback - The work to run.
@@ -47,22 +48,32 @@ export class TerminatingCallbacks {
    */
   drain(report: ErrorReporter, context: ErrorContext): Promise<void> {
     // One loop at a time: a drain asked for while one runs is served by the running loop.
-    return (this.#draining ??= this.#drain(report, context).finally(() => (this.#draining = undefined)));
+    if (this.#draining !== undefined) return this.#draining;
+    const draining = this.#drain(report, context);
+    // The loop may already be over (nothing to run, or callbacks that all threw at once).
+    if (this.#looping) this.#draining = draining;
+    return draining;
   }
 
   async #drain(report: ErrorReporter, context: ErrorContext): Promise<void> {
-    while (this.#next < this.#entries.length) {
-      const entry = this.#entries[this.#next++];
-      this.#running = entry;
-      try {
-        await entry.callback();
-      } catch (error) {
-        report(error, { ...context, phase: 'terminating', callback: entry.label ?? entry.callback.name });
+    this.#looping = true;
+    try {
+      while (this.#next < this.#entries.length) {
+        const entry = this.#entries[this.#next++];
+        this.#running = entry;
+        try {
+          await entry.callback();
+        } catch (error) {
+          report(error, { ...context, phase: 'terminating', callback: entry.label ?? entry.callback.name });
+        }
       }
+    } finally {
+      this.#running = undefined;
+      // Drop what has run so a long-lived root scope does not keep every callback forever.
+      this.#entries = [];
+      this.#next = 0;
+      this.#looping = false;
+      this.#draining = undefined;
     }
-    this.#running = undefined;
-    // Drop what has run so a long-lived root scope does not keep every callback forever.
-    this.#entries = [];
-    this.#next = 0;
   }
 }
