@@ -1,0 +1,36 @@
+import { Dispatcher } from '@epilogue/bus';
+import type { Application } from '@epilogue/core';
+import { QueuesNotConfiguredError } from './errors.js';
+import { QueueManager, type QueueConfig } from './queue-manager.js';
+
+/**
+ * Sets up the queues of an application: creates its `QueueManager`, registers it in the
+ * application's container, and makes the bus send `ShouldQueue` jobs through it.
+ *
+ * @param app - The application.
+ * @param config - The connections, the default connection and payload options.
+ * @returns The manager.
+ * @throws {InvalidQueueConfigError} When the configuration cannot work.
+ * @example
+ * configureQueues(app, {
+ *   default: 'memory',
+ *   connections: { sync: new SyncDriver(), memory: new MemoryDriver() },
+ *   signingKey: process.env.APP_KEY,
+ * });
+ */
+export function configureQueues(app: Application, config: QueueConfig): QueueManager {
+  const manager = new QueueManager(app, config);
+  app.container.registerInstance(QueueManager, manager);
+  app.container.resolve(Dispatcher).setQueueResolver(manager);
+  return manager;
+}
+
+/**
+ * The queue manager of an application (also `app.make(QueueManager)`).
+ *
+ * @throws {QueuesNotConfiguredError} Before `configureQueues()`.
+ */
+export function queueManager(app: Application): QueueManager {
+  if (!app.container.isRegistered(QueueManager, true)) throw new QueuesNotConfiguredError();
+  return app.container.resolve(QueueManager);
+}

@@ -1,0 +1,94 @@
+/**
+ * Queues for Epilogue: `dispatch()` of a `ShouldQueue` job writes a versioned JSON payload and
+ * pushes it to a driver; a `Worker` takes it back, rebuilds the job from the registry of job
+ * classes, and runs it in its own scope with retries, timeouts and a failed store.
+ *
+ * Drivers: `SyncDriver` (runs at once) and `MemoryDriver` (in this process). Every driver
+ * implements `QueueDriver` and passes `describeQueueDriver()`.
+ *
+ * @module
+ * @example
+ * import { ShouldQueue } from '@epilogue/bus';
+ * import { configureQueues, MemoryDriver, QueuedJob, Worker } from '@epilogue/queue';
+ *
+ * \@ShouldQueue()
+ * class SendInvoice extends QueuedJob {
+ *   tries = 3;
+ *   backoff = [10, 60];
+ *   constructor(public invoiceId: number) { super(); }
+ *   async handle() { await invoices.send(this.invoiceId); }
+ * }
+ *
+ * configureQueues(app, { default: 'memory', connections: { memory: new MemoryDriver() } });
+ * await SendInvoice.dispatch(42);                 // resolves to the job's id
+ * await new Worker(app, { stopWhenEmpty: true }).run();
+ */
+import '@epilogue/bus';
+
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { configureQueues, queueManager } from './configure-queues.js';
+export { MemoryDriver } from './driver/memory-driver.js';
+export type { MemoryDriverOptions } from './driver/memory-driver.js';
+export type {
+  ConsumeOptions,
+  Consumer,
+  Delivery,
+  DeliveryHandler,
+  DeliveryOutcome,
+  DriverPushOptions,
+  PushReceipt,
+  QueueDriver,
+} from './driver/queue-driver.js';
+export { SyncDriver } from './driver/sync-driver.js';
+export type { SyncDriverOptions } from './driver/sync-driver.js';
+export {
+  DriverClosedError,
+  DuplicateJobNameError,
+  FailedJobNotFoundError,
+  InvalidJobOptionError,
+  InvalidPayloadError,
+  InvalidQueueConfigError,
+  JobMarkedFailedError,
+  JobNotRegisteredError,
+  JobNotSerializableError,
+  JobTimedOutError,
+  MaxAttemptsExceededError,
+  NoConsumerError,
+  NoTestRunnerError,
+  QueuesNotConfiguredError,
+  UnknownConnectionError,
+  WorkerAlreadyStartedError,
+  WorkerStopTimeoutError,
+} from './errors.js';
+export type { PayloadRejection } from './errors.js';
+export { formatException } from './failed/failed-job-store.js';
+export type { FailedJobRecord, FailedJobStore } from './failed/failed-job-store.js';
+export { FailedJobs } from './failed/failed-jobs.js';
+export { MemoryFailedJobStore } from './failed/memory-failed-job-store.js';
+export type { QueuedJobOptions } from './payload/job-options.js';
+export { PAYLOAD_VERSION } from './payload/job-payload.js';
+export type { JobPayload } from './payload/job-payload.js';
+export { DEFAULT_MAX_PAYLOAD_BYTES, PayloadCodec } from './payload/payload-codec.js';
+export type { DecodedJob, EncodedJob, PayloadCodecOptions } from './payload/payload-codec.js';
+export { QueueManager, SYNC_MAX_ATTEMPTS } from './queue-manager.js';
+export type { QueueConfig } from './queue-manager.js';
+export { jobRegistry, JobRegistry, registerJobs } from './registry/job-registry.js';
+export type { JobClasses } from './registry/job-registry.js';
+export { describeQueueDriver } from './testing/describe-queue-driver.js';
+export type { QueueDriverFactory, QueueDriverSuiteOptions, TestRunner } from './testing/describe-queue-driver.js';
+export { JobRunner } from './worker/job-runner.js';
+export type { JobRunnerOptions, RunReport } from './worker/job-runner.js';
+export { queueContext } from './worker/queue-context.js';
+export type { QueueContext } from './worker/queue-context.js';
+export { QueuedJob } from './worker/queued-job.js';
+export { Worker } from './worker/worker.js';
+export type { WorkerOptions, WorkerStopReason, WorkerSummary } from './worker/worker.js';
+export { WorkerEvents } from './worker/worker-events.js';
+export type {
+  JobFinished,
+  JobStarted,
+  JobStatus,
+  WorkerEventListener,
+  WorkerEventMap,
+} from './worker/worker-events.js';

@@ -1,0 +1,170 @@
+import { jobName, type PushOptions, type QueueConnection, type QueueConnectionResolver } from '@epilogue/bus';
+import { describe, type Application } from '@epilogue/core';
+import { systemClock, type Clock } from './clock.js';
+import type { QueueDriver } from './driver/queue-driver.js';
+import { InvalidJobOptionError, InvalidQueueConfigError, UnknownConnectionError } from './errors.js';
+import { FailedJobs } from './failed/failed-jobs.js';
+import { PayloadCodec, type PayloadCodecOptions } from './payload/payload-codec.js';
+import { jobRegistry } from './registry/job-registry.js';
+import { JobRunner } from './worker/job-runner.js';
+
+/**
+ * How many attempts in a row a job gets on a connection that runs jobs on push (sync), whatever
+ * its `tries` or `retryUntil` say: the dispatching request waits for all of them.
+ */
+export const SYNC_MAX_ATTEMPTS = 10;
+
+/** The queue configuration of an application, given to `configureQueues()`. */
+export interface QueueConfig extends PayloadCodecOptions {
+  /** The connection `dispatch()` uses for jobs that name none. */
+  default: string;
+  /** The connections, by name, each a driver: `{ sync: new SyncDriver(), memory: new MemoryDriver() }`. */
+  connections: Readonly<Record<string, QueueDriver>>;
+  /** The queue jobs go to when they name none. Default: `'default'`. */
+  defaultQueue?: string;
+}
+
+/**
+ * The queues of one application: its connections (each a driver), the payload codec, and the
+ * failed jobs of each connection. It is the bus's `QueueConnectionResolver`: `dispatch()` of a
+ * `ShouldQueue` job turns the job into a payload here (failing at once when it cannot be) and
+ * pushes it to the job's connection. Create it with `configureQueues()`.
+ */
+export class QueueManager implements QueueConnectionResolver {
+  /** Reads and writes payloads for every connection. */
+  readonly payloads: PayloadCodec;
+  /** The clock that `retryUntil` is measured with. */
+  readonly clock: Clock;
+  /** The name of the default connection. */
+  readonly defaultConnection: string;
+  /** The queue for jobs that name none. */
+  readonly defaultQueue: string;
+
+  readonly #app: Application;
+  readonly #drivers: ReadonlyMap<string, QueueDriver>;
+  readonly #connections = new Map<string, QueueConnection>();
+
+  /**
+   * @param app - The application.
+   * @param config - Connections, default connection and payload options.
+   * @throws {InvalidQueueConfigError} When the configuration cannot work.
+   */
+  constructor(app: Application, config: QueueConfig) {
+    this.#app = app;
+    this.#drivers = checkConnections(config);
+    this.defaultConnection = config.default;
+    this.defaultQueue = config.defaultQueue ?? 'default';
+    this.clock = config.clock ?? systemClock;
+    this.payloads = new PayloadCodec(jobRegistry(app), config);
+    for (const [name, driver] of this.#drivers) {
+      if (driver.runsOnPush) driver.consume([], this.createRunner(name, true).handle, { concurrency: Infinity });
+    }
+  }
+
+  /**
+   * The bus's view of a connection: `push(job, { queue, delay })` writes the payload and hands
+   * it to the driver.
+   *
+   * @param name - The connection; the default one when omitted.
+   * @throws {UnknownConnectionError} For a name that is not configured.
+   */
+  connection(name?: string): QueueConnection {
+    const key = name ?? this.defaultConnection;
+    let connection = this.#connections.get(key);
+    if (connection === undefined) {
+      const driver = this.driver(key);
+      connection = { push: (job, options) => this.#push(driver, job, options) };
+      this.#connections.set(key, connection);
+    }
+    return connection;
+  }
+
+  /**
+   * The driver of a connection.
+   *
+   * @throws {UnknownConnectionError} For a name that is not configured.
+   */
+  driver(name?: string): QueueDriver {
+    const key = name ?? this.defaultConnection;
+    const driver = this.#drivers.get(key);
+    if (driver === undefined) throw UnknownConnectionError.named(key, [...this.#drivers.keys()]);
+    return driver;
+  }
+
+  /** The names of the configured connections. */
+  connectionNames(): string[] {
+    return [...this.#drivers.keys()];
+  }
+
+  /**
+   * The failed jobs of a connection.
+   *
+   * @throws {UnknownConnectionError} For a name that is not configured.
+   */
+  failedJobs(name?: string): FailedJobs {
+    return new FailedJobs(this.driver(name), this.payloads);
+  }
+
+  /**
+   * How many jobs wait on a queue of a connection.
+   *
+   * @param queue - The queue; the default queue when omitted.
+   * @param connection - The connection; the default one when omitted.
+   */
+  size(queue?: string, connection?: string): Promise<number> {
+    return this.driver(connection).size(queue ?? this.defaultQueue);
+  }
+
+  /** Closes every driver. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#drivers.values()].map((driver) => driver.close()));
+  }
+
+  /**
+   * A runner of delivered jobs for a connection; `Worker` uses one per worker.
+   *
+   * @param connection - The connection's name, for contexts and reports.
+   * @param inline - Run in the caller's scope (sync) rather than a job scope of its own.
+   */
+  createRunner(connection: string, inline = false): JobRunner {
+    const maxAttempts = inline ? SYNC_MAX_ATTEMPTS : undefined;
+    return new JobRunner(this.#app, { connection, codec: this.payloads, clock: this.clock, inline, maxAttempts });
+  }
+
+  async #push(driver: QueueDriver, job: object, options: PushOptions): Promise<unknown> {
+    const { payload, body } = this.payloads.encode(job);
+    const delay = options.delay ?? 0;
+    if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
+      throw InvalidJobOptionError.forOption(jobName(job), 'delay', 'seconds ≥ 0', delay);
+    }
+    const receipt = await driver.push(body, {
+      id: payload.id,
+      queue: options.queue ?? this.defaultQueue,
+      delayMs: delay * 1000,
+    });
+    return driver.runsOnPush ? receipt.result : receipt.id;
+  }
+}
+
+function checkConnections(config: QueueConfig): ReadonlyMap<string, QueueDriver> {
+  const entries = Object.entries(config?.connections ?? {});
+  if (entries.length === 0) {
+    throw InvalidQueueConfigError.because(
+      'configureQueues() needs at least one connection: { connections: { memory: new MemoryDriver() } }.',
+    );
+  }
+  for (const [name, driver] of entries) {
+    const usable = typeof driver?.push === 'function' && typeof driver.consume === 'function';
+    if (!usable) {
+      throw InvalidQueueConfigError.because(`The connection "${name}" is not a queue driver; got ${describe(driver)}.`);
+    }
+  }
+  const drivers = new Map(entries);
+  if (!drivers.has(config.default)) {
+    throw InvalidQueueConfigError.because(
+      `The default connection "${String(config.default)}" is not among the connections ` +
+        `(${[...drivers.keys()].join(', ')}).`,
+    );
+  }
+  return drivers;
+}

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import type { QueueDriver } from '../driver/queue-driver.js';
+import type { TestRunner } from './describe-queue-driver.js';
+import { afterGate, complete, consume, deferred, pause, slowly, type Until } from './suite-helpers.js';
+
+/**
+ * The part of the conformance suite for drivers that store jobs: delays, queue order,
+ * concurrency, several consumers, stopping and draining.
+ *
+ * @param t - The test runner.
+ * @param driver - The current test's driver.
+ * @param until - Waits for a condition.
+ */
+export function describeStorageDriver(t: TestRunner, driver: () => QueueDriver, until: Until): void {
+  const it = (title: string, fn: () => Promise<void>) =>
+    t.it(title, async () => {
+      if (!driver().runsOnPush) await fn();
+    });
+
+  it('does not deliver a delayed job before its delay', async () => {
+    let deliveredAt = 0;
+    const { deliveries } = consume(driver(), ['default'], () => {
+      deliveredAt = Date.now();
+      return { type: 'complete' };
+    });
+    const pushed = Date.now();
+    await driver().push('later', { queue: 'default', id: 'later', delayMs: 40 });
+    await until('the delayed delivery', () => deliveries.length === 1);
+    assert.ok(deliveredAt - pushed >= 35, `delivered after ${deliveredAt - pushed} ms`);
+  });
+
+  it('waits for a release delay before the next attempt', async () => {
+    const times: number[] = [];
+    const { deliveries } = consume(driver(), ['default'], (d) => {
+      times.push(Date.now());
+      return d.attempts === 1 ? { type: 'release', delayMs: 40, exceptions: 0 } : { type: 'complete' };
+    });
+    await driver().push('backoff', { queue: 'default', id: 'backoff' });
+    await until('two attempts', () => deliveries.length === 2);
+    assert.ok(times[1] - times[0] >= 35, 'released job came back too early');
+  });
+
+  it('keeps jobs until someone consumes, and counts ready and delayed ones in size()', async () => {
+    await driver().push('a', { queue: 'default' });
+    await driver().push('b', { queue: 'default', delayMs: 5000 });
+    await driver().push('c', { queue: 'other' });
+    assert.equal(await driver().size('default'), 2);
+    assert.equal(await driver().size('other'), 1);
+    assert.equal(await driver().size('none'), 0);
+    const gate = deferred();
+    const { deliveries } = consume(driver(), ['default'], afterGate(gate.promise));
+    await until('a delivery', () => deliveries.length === 1);
+    assert.equal(await driver().size('default'), 1, 'a running job is not waiting');
+    gate.resolve();
+  });
+
+  it('takes only from the listed queues, the first listed first', async () => {
+    for (const [queue, id] of [['low', 'l1'], ['high', 'h1'], ['other', 'o1'], ['low', 'l2'], ['high', 'h2']]) {
+      await driver().push(id, { queue, id });
+    }
+    const { deliveries } = consume(driver(), ['high', 'low']);
+    await until('four deliveries', () => deliveries.length === 4);
+    assert.deepEqual(deliveries.map((d) => d.id), ['h1', 'h2', 'l1', 'l2']);
+    await pause(20);
+    assert.equal(deliveries.length, 4);
+    assert.equal(await driver().size('other'), 1);
+  });
+
+  it('never runs more than `concurrency` jobs at once', async () => {
+    let running = 0;
+    let most = 0;
+    const { deliveries } = consume(
+      driver(),
+      ['default'],
+      async () => {
+        most = Math.max(most, ++running);
+        await pause(10);
+        running--;
+        return { type: 'complete' };
+      },
+      { concurrency: 2 },
+    );
+    for (let i = 0; i < 6; i++) await driver().push(`c${i}`, { queue: 'default' });
+    await until('six deliveries', () => deliveries.length === 6 && running === 0);
+    assert.equal(most, 2);
+  });
+
+  it('delivers each job to one of several consumers, once', async () => {
+    const first = consume(driver(), ['default'], slowly, { concurrency: 2 });
+    const second = consume(driver(), ['default'], slowly, { concurrency: 2 });
+    const ids = Array.from({ length: 12 }, (_, i) => `j${i}`);
+    for (const id of ids) await driver().push(id, { queue: 'default', id });
+    await until('twelve deliveries', () => first.deliveries.length + second.deliveries.length === 12);
+    const all = [...first.deliveries, ...second.deliveries].map((d) => d.id).sort();
+    assert.deepEqual(all, [...ids].sort());
+  });
+
+  it('stop() waits for running jobs, then takes no more', async () => {
+    const gate = deferred();
+    const { deliveries, consumer } = consume(driver(), ['default'], afterGate(gate.promise));
+    await driver().push('s1', { queue: 'default', id: 's1' });
+    await driver().push('s2', { queue: 'default', id: 's2' });
+    await until('a delivery', () => deliveries.length === 1);
+    let stopped = false;
+    const stopping = consumer.stop().then(() => (stopped = true));
+    await pause(10);
+    assert.equal(stopped, false, 'stop() resolved while a job was running');
+    gate.resolve();
+    await stopping;
+    await pause(20);
+    assert.deepEqual(deliveries.map((d) => d.id), ['s1']);
+    assert.equal(await driver().size('default'), 1);
+  });
+
+  it('calls onDrained when nothing is ready and nothing runs, again after more work', async () => {
+    let drained = 0;
+    const { deliveries } = consume(driver(), ['default'], complete, { onDrained: () => drained++ });
+    await until('drained at start', () => drained === 1);
+    await driver().push('d1', { queue: 'default' });
+    await until('a delivery', () => deliveries.length === 1);
+    await until('drained again', () => drained === 2);
+  });
+}
+

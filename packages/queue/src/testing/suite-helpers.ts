@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import type { ConsumeOptions, Delivery, DeliveryOutcome, QueueDriver } from '../driver/queue-driver.js';
+
+/** Decides a test delivery's outcome. */
+export type Decide = (delivery: Delivery) => DeliveryOutcome | Promise<DeliveryOutcome>;
+
+/** Waits until `test` passes, or fails the test after `waitMs`. */
+export type Until = (what: string, test: () => boolean | Promise<boolean>) => Promise<void>;
+
+/** Completes every delivery. */
+export const complete: Decide = () => ({ type: 'complete' });
+
+/** Consumes `queues` into a list of deliveries, deciding each with `decide`. */
+export function consume(
+  driver: QueueDriver,
+  queues: string[],
+  decide: Decide = complete,
+  options: Partial<ConsumeOptions> = {},
+) {
+  const deliveries: Delivery[] = [];
+  const consumer = driver.consume(
+    queues,
+    async (delivery) => {
+      deliveries.push(delivery);
+      return decide(delivery);
+    },
+    { concurrency: 1, ...options },
+  );
+  return { deliveries, consumer };
+}
+
+/** Completes a delivery once `gate` resolves. */
+export function afterGate(gate: Promise<void>): Decide {
+  return () => gate.then(() => ({ type: 'complete' }) as const);
+}
+
+/** Completes a delivery after 2 ms. */
+export const slowly: Decide = async () => {
+  await pause(2);
+  return { type: 'complete' };
+};
+
+/** The fields of a delivery, for comparisons. */
+export function pick({ id, queue, body, attempts, exceptions }: Delivery) {
+  return { id, queue, body, attempts, exceptions };
+}
+
+/**
+ * Awaits a push and ignores its rejection: a driver that runs jobs on push rejects the push of
+ * a job that failed, and the suite only cares about what the driver recorded.
+ */
+export async function quietly(push: Promise<unknown>): Promise<void> {
+  await push.catch(() => undefined);
+}
+
+/** Resolves after `ms` milliseconds. */
+export function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A promise and the function that resolves it. */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Polls `test` every 2 ms until it passes; fails after `waitMs`. */
+export async function waitUntil(what: string, test: () => boolean | Promise<boolean>, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${waitMs} ms waiting for ${what}`);
+    await pause(2);
+  }
+}
+

@@ -1,0 +1,169 @@
+import { Dispatcher, type QueueableJob } from '@epilogue/bus';
+import { Pipeline, type Application, type Scope } from '@epilogue/core';
+import type { Clock } from '../clock.js';
+import type { Delivery, DeliveryOutcome } from '../driver/queue-driver.js';
+import { JobTimedOutError, MaxAttemptsExceededError } from '../errors.js';
+import type { JobPayload } from '../payload/job-payload.js';
+import type { DecodedJob, PayloadCodec } from '../payload/payload-codec.js';
+import { AttemptContext, attachContext } from './queue-context.js';
+import { decideOutcome, exceededBeforeAttempt, type AttemptResult } from './retry-policy.js';
+
+/** How the runner should behave. */
+export interface JobRunnerOptions {
+  /** The connection's name, for contexts and reports. */
+  connection: string;
+  /** Reads payloads and builds jobs. */
+  codec: PayloadCodec;
+  /** Compared with `retryUntil`. */
+  clock: Clock;
+  /**
+   * Run in the caller's scope and leave the final error to the caller (the sync driver), rather
+   * than in a job scope of its own with every error reported (a worker).
+   */
+  inline: boolean;
+  /**
+   * A ceiling on attempts whatever the job allows. The sync connection sets one, so that a job
+   * retried until a far `retryUntil` cannot hold the dispatching request in a loop. Default: none.
+   */
+  maxAttempts?: number;
+}
+
+/** What one delivery came to. */
+export interface RunReport {
+  /** What the driver should do with the job. */
+  readonly outcome: DeliveryOutcome;
+  /** The job's display name, or `(unreadable payload)`. */
+  readonly name: string;
+  /** What the attempt threw (also when the job is released to try again), or why it was refused. */
+  readonly error?: unknown;
+}
+
+const UNREADABLE = '(unreadable payload)';
+
+/**
+ * Runs one delivered job, the way both a `Worker` and the sync driver do: reads the payload
+ * (refusing what is not safe), builds the job, runs it through its middleware, the bus pipes
+ * and its handler with its queue context attached, then decides its outcome and calls its
+ * `failed()` hook once when it failed for good. It never throws.
+ */
+export class JobRunner {
+  readonly #app: Application;
+  readonly #dispatcher: Dispatcher;
+  readonly #options: JobRunnerOptions;
+
+  /**
+   * @param app - The application whose dispatcher, scopes and reporter are used.
+   * @param options - Connection, codec, clock and mode.
+   */
+  constructor(app: Application, options: JobRunnerOptions) {
+    this.#app = app;
+    this.#dispatcher = app.container.resolve(Dispatcher);
+    this.#options = options;
+  }
+
+  /** The runner as a driver's delivery handler. */
+  readonly handle = async (delivery: Delivery): Promise<DeliveryOutcome> => (await this.run(delivery)).outcome;
+
+  /**
+   * Runs one delivery.
+   *
+   * @returns The outcome for the driver, with the job's name and error for reports.
+   */
+  async run(delivery: Delivery): Promise<RunReport> {
+    let decoded: DecodedJob;
+    try {
+      decoded = this.#options.codec.decode(delivery.body);
+    } catch (error) {
+      // A refused payload is never executed: it goes to the failed store with the reason.
+      if (!this.#options.inline) this.#app.report(error, { ...this.#where(delivery), phase: 'queue-payload' });
+      return { outcome: { type: 'fail', error }, name: UNREADABLE, error };
+    }
+    if (this.#options.inline) return this.#process(decoded, delivery, this.#app.currentScope());
+    const scope = this.#app.createScope('job', { ...this.#where(delivery), job: decoded.payload.displayName });
+    let report: RunReport | undefined;
+    try {
+      report = await scope.run(() => this.#process(decoded, delivery, scope));
+    } finally {
+      // Deferred callbacks run when the attempt neither threw nor failed the job.
+      await scope.finish(report !== undefined && report.error === undefined && report.outcome.type !== 'fail');
+    }
+    return report;
+  }
+
+  async #process({ payload, job }: DecodedJob, delivery: Delivery, scope: Scope): Promise<RunReport> {
+    const name = payload.displayName;
+    const { maxAttempts = Infinity } = this.#options;
+    const exceeded =
+      delivery.attempts > maxAttempts
+        ? MaxAttemptsExceededError.forJob(name, maxAttempts)
+        : exceededBeforeAttempt(payload, delivery.attempts, this.#options.clock.now());
+    if (exceeded !== undefined) {
+      await this.#failed(job, exceeded, scope);
+      return { outcome: { type: 'fail', error: exceeded }, name, error: exceeded };
+    }
+    const attempt = await this.#attempt(job, payload, delivery);
+    const outcome = decideOutcome(payload, delivery, attempt, this.#options.clock.now());
+    const finalInline = this.#options.inline && outcome.type === 'fail';
+    if (attempt.threw && !finalInline) {
+      this.#app.report(attempt.error, { ...scope.reportContext('job'), ...this.#where(delivery), job: name });
+    }
+    if (outcome.type === 'fail') await this.#failed(job, outcome.error, scope);
+    const error = attempt.threw ? attempt.error : outcome.type === 'fail' ? outcome.error : undefined;
+    return { outcome, name, error };
+  }
+
+  async #attempt(job: object, payload: JobPayload, delivery: Delivery): Promise<AttemptResult> {
+    const context = new AttemptContext(payload.displayName, { ...delivery, connection: this.#options.connection });
+    attachContext(job, context);
+    const running = this.#invoke(job);
+    const { timeout, displayName } = payload;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result =
+        timeout === null
+          ? await running
+          : await Promise.race([
+              running,
+              new Promise<never>((_, reject) => {
+                timer = setTimeout(() => reject(JobTimedOutError.after(displayName, timeout)), timeout * 1000);
+              }),
+            ]);
+      context.close(false);
+      return { context, threw: false, timedOut: false, result };
+    } catch (error) {
+      const timedOut = error instanceof JobTimedOutError;
+      // An abandoned attempt cannot be stopped, only told: its signal aborts, its late
+      // decisions are ignored, and its eventual rejection is not left unhandled.
+      if (timedOut) running.catch(() => undefined);
+      context.close(timedOut);
+      return { context, threw: true, error, timedOut };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // Async, so that a middleware() that throws rejects like the rest of the attempt.
+  async #invoke(job: object): Promise<unknown> {
+    const middleware = (job as QueueableJob).middleware?.() ?? [];
+    if (middleware.length === 0) return this.#dispatcher.dispatchNow(job);
+    return this.#app
+      .make(Pipeline<object>)
+      .send(job)
+      .through(middleware)
+      .then((passed) => this.#dispatcher.dispatchNow(passed));
+  }
+
+  async #failed(job: object, error: unknown, scope: Scope): Promise<void> {
+    const hook = (job as QueueableJob).failed;
+    if (typeof hook !== 'function') return;
+    try {
+      await hook.call(job, error);
+    } catch (hookError) {
+      this.#app.report(hookError, { ...scope.reportContext('failed-hook'), job: (job as object).constructor.name });
+    }
+  }
+
+  #where(delivery: Delivery): { connection: string; queue: string; id: string; attempt: number } {
+    return { connection: this.#options.connection, queue: delivery.queue, id: delivery.id, attempt: delivery.attempts };
+  }
+}

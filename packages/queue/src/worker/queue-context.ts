@@ -1,0 +1,101 @@
+import { InvalidJobOptionError, JobMarkedFailedError } from '../errors.js';
+
+const CONTEXT = Symbol.for('epilogue.queueContext');
+
+/**
+ * What a job running from a queue can know and decide about its current attempt. `QueuedJob`
+ * exposes it as `this.attempts()`, `this.release()`, `this.delete()` and `this.fail()`; job
+ * middleware reads it with `queueContext(job)`.
+ */
+export interface QueueContext {
+  /** The job's id on its connection. */
+  readonly id: string;
+  /** The connection's name. */
+  readonly connection: string;
+  /** The queue it was delivered from. */
+  readonly queue: string;
+  /** Which attempt this is, from 1. */
+  readonly attempts: number;
+  /** Aborted when the attempt is abandoned because it ran past its `timeout`. */
+  readonly signal: AbortSignal;
+  /**
+   * Puts the job back on its queue, to be attempted again after `delaySeconds` (this attempt
+   * counts). The job is not failed, and its `failed()` hook does not run.
+   */
+  release(delaySeconds?: number): void;
+  /** Removes the job from its queue: it will not run again, even if this attempt throws. */
+  delete(): void;
+  /** Fails the job for good with `error`: its `failed()` hook runs and it goes to the failed store. */
+  fail(error?: unknown): void;
+}
+
+/** The decisions a job took during one attempt, read by the worker when the attempt ends. */
+export class AttemptContext implements QueueContext {
+  readonly id: string;
+  readonly connection: string;
+  readonly queue: string;
+  readonly attempts: number;
+  /** Milliseconds to wait, when the job released itself. */
+  releasedMs: number | undefined;
+  /** Whether the job deleted itself. */
+  deleted = false;
+  /** What the job failed itself with, when it did. */
+  failure: { error: unknown } | undefined;
+
+  readonly #job: string;
+  readonly #abort = new AbortController();
+  #closed = false;
+
+  /**
+   * @param job - The job's display name, for errors.
+   * @param where - Id, connection, queue and attempt number.
+   */
+  constructor(job: string, where: { id: string; connection: string; queue: string; attempts: number }) {
+    this.#job = job;
+    this.id = where.id;
+    this.connection = where.connection;
+    this.queue = where.queue;
+    this.attempts = where.attempts;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  release(delaySeconds = 0): void {
+    if (typeof delaySeconds !== 'number' || !Number.isFinite(delaySeconds) || delaySeconds < 0) {
+      throw InvalidJobOptionError.forOption(this.#job, 'release()', 'seconds ≥ 0', delaySeconds);
+    }
+    if (!this.#closed) this.releasedMs = delaySeconds * 1000;
+  }
+
+  delete(): void {
+    if (!this.#closed) this.deleted = true;
+  }
+
+  fail(error?: unknown): void {
+    if (!this.#closed) this.failure = { error: error ?? JobMarkedFailedError.forJob(this.#job) };
+  }
+
+  /** Ends the attempt: later calls (from work that outlived a timeout) change nothing. */
+  close(abandoned: boolean): void {
+    this.#closed = true;
+    if (abandoned) this.#abort.abort();
+  }
+}
+
+/**
+ * The queue context of a job while it runs from a queue.
+ *
+ * @param job - The job instance.
+ * @returns Its context, or `undefined` when it was not delivered by a queue (run with
+ *   `dispatchNow`, say).
+ */
+export function queueContext(job: object): QueueContext | undefined {
+  return (job as { [CONTEXT]?: QueueContext })[CONTEXT];
+}
+
+/** Gives a job instance its context for an attempt; a symbol key, so it is never serialized. */
+export function attachContext(job: object, context: QueueContext): void {
+  Object.defineProperty(job, CONTEXT, { value: context, enumerable: false, configurable: true, writable: true });
+}
