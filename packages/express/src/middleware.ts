@@ -1,0 +1,58 @@
+import { HttpKernel, type Application } from '@epilogue/core';
+import { onResponseEnd } from '@epilogue/node-http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * The Express middleware `epilogue()` returns. It is typed on Node's request and response, which
+ * Express's extend, so it fits `app.use()` of Express 4 and 5 alike.
+ */
+export type EpilogueMiddleware = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
+
+/**
+ * Creates the Express middleware that gives every request its own Epilogue scope. Everything
+ * after it (the rest of the middleware chain and the route handlers) runs inside that scope, so
+ * `defer()` and `dispatchAfterResponse()` there belong to the request. Once the response is
+ * flushed (`'finish'`), or the client went away first (`'close'`), the kernel's terminate phase
+ * runs that request's deferred callbacks and after-response jobs, exactly once.
+ *
+ * Once `app.shutdown()` has begun, responses close their connection (`Connection: close`), so
+ * keep-alive clients stop bringing new requests and the shutdown can drain.
+ *
+ * Register it before the routes and middleware that need a scope. Errors stay Express's
+ * business: its error handlers answer them, and the status they send decides which deferred
+ * callbacks run (all below 400, only `always` ones otherwise). Add `reportErrors(app)` after
+ * the routes to send them to the application's reporter too.
+ *
+ * @param app - The Epilogue application (not the Express one).
+ * @returns The middleware for `expressApp.use()`.
+ * @example
+ * const app = new Application();
+ * const expressApp = express();
+ * expressApp.use(epilogue(app));
+ * expressApp.post('/users', (req, res) => {
+ *   SendWelcomeEmail.dispatchAfterResponse(req.body.email);
+ *   res.status(201).send('created');
+ * });
+ */
+export function epilogue(app: Application): EpilogueMiddleware {
+  const kernel = app.make(HttpKernel);
+  return (request, response, next) => {
+    // Once shutdown has begun, a kept-alive connection would keep bringing requests (and scopes)
+    // and the shutdown would never drain: answer with `Connection: close` so the client moves on.
+    if (app.isShuttingDown) response.shouldKeepAlive = false;
+    const scope = app.createScope('http', { method: request.method, url: originalUrl(request) });
+    onResponseEnd(response, () => {
+      void kernel.terminate(scope, request, response);
+    });
+    scope.run(next);
+  };
+}
+
+// Inside a mounted router Express rewrites `url`; `originalUrl` keeps what the client asked for.
+function originalUrl(request: IncomingMessage): string | undefined {
+  return (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url;
+}

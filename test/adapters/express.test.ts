@@ -1,0 +1,246 @@
+import { Application, currentScope, defer, type ErrorContext } from '@epilogue/core';
+import { epilogue, reportErrors } from '@epilogue/express';
+import express5 from 'express';
+import express4 from 'express4';
+import { once } from 'node:events';
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+type ExpressFactory = typeof express5;
+
+const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+function recordingApp() {
+  const reports: { error: unknown; context: ErrorContext }[] = [];
+  const app = new Application({ report: (error, context) => reports.push({ error, context }) });
+  return { app, reports };
+}
+
+async function idle(app: Application): Promise<void> {
+  for (let i = 0; i < 200 && app.activeScopes > 0; i++) await tick(5);
+  expect(app.activeScopes).toBe(0);
+}
+
+describe.each([
+  ['Express 5', express5],
+  ['Express 4', express4 as unknown as ExpressFactory],
+])('@epilogue/express on %s', (_name, express) => {
+  const servers: Server[] = [];
+
+  async function listen(app: Application, routes: (expressApp: ReturnType<ExpressFactory>) => void) {
+    const expressApp = express();
+    expressApp.use(epilogue(app));
+    routes(expressApp);
+    const server = expressApp.listen(0, '127.0.0.1');
+    servers.push(server);
+    await once(server, 'listening');
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  afterEach(() => {
+    for (const server of servers.splice(0)) {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('runs the routes inside an http scope that names the method and original URL', async () => {
+    const { app } = recordingApp();
+    let seen: { kind?: string; details?: unknown; app?: Application } = {};
+    const url = await listen(app, (expressApp) => {
+      const router = express.Router();
+      router.get('/item', (_req, res) => {
+        const scope = currentScope();
+        seen = { kind: scope?.kind, details: scope?.details, app: scope?.app };
+        res.send('ok');
+      });
+      expressApp.use('/api', router);
+    });
+    await fetch(`${url}/api/item?x=1`).then((response) => response.text());
+    expect(seen).toEqual({ kind: 'http', details: { method: 'GET', url: '/api/item?x=1' }, app });
+  });
+
+  it('keeps the scope through body parsing and awaits in the handler', async () => {
+    const { app } = recordingApp();
+    const ran: string[] = [];
+    const url = await listen(app, (expressApp) => {
+      expressApp.use(express.json());
+      expressApp.post('/users', (req, res, next) => {
+        Promise.resolve()
+          .then(() => tick(5))
+          .then(() => {
+            defer(() => ran.push(`welcome ${req.body.name}`));
+            res.status(201).send('created');
+          })
+          .catch(next);
+      });
+    });
+    const response = await fetch(`${url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'ada' }),
+    });
+    expect(response.status).toBe(201);
+    await response.text();
+    await idle(app);
+    expect(ran).toEqual(['welcome ada']);
+  });
+
+  it('runs after-response work only after the client has the whole response', async () => {
+    const { app } = recordingApp();
+    const release = gate();
+    const events: string[] = [];
+    const url = await listen(app, (expressApp) => {
+      expressApp.get('/', (_req, res) => {
+        app.terminating(async () => {
+          events.push('job started');
+          await release.opened;
+          events.push('job finished');
+        });
+        res.send('ok');
+      });
+    });
+    const response = await fetch(url);
+    expect(await response.text()).toBe('ok');
+    events.push('client has the response');
+    expect(app.activeScopes).toBe(1);
+    release.open();
+    await idle(app);
+    expect(events.indexOf('client has the response')).toBeLessThan(events.indexOf('job finished'));
+  });
+
+  it('starts after-response work once a streamed body has ended', async () => {
+    const { app } = recordingApp();
+    const events: string[] = [];
+    const url = await listen(app, (expressApp) => {
+      expressApp.get('/stream', async (_req, res) => {
+        defer(() => events.push('terminate'));
+        res.write('a');
+        await tick(20);
+        events.push('last chunk written');
+        res.end('b');
+      });
+    });
+    expect(await fetch(`${url}/stream`).then((response) => response.text())).toBe('ab');
+    await idle(app);
+    expect(events).toEqual(['last chunk written', 'terminate']);
+  });
+
+  it('runs deferred callbacks below 400 and only the always ones for an error status', async () => {
+    const { app } = recordingApp();
+    const ran: string[] = [];
+    const url = await listen(app, (expressApp) => {
+      expressApp.get('/:status', (req, res) => {
+        defer(() => ran.push(`${req.params.status} deferred`));
+        defer(() => ran.push(`${req.params.status} always`), undefined, true);
+        app.terminating(() => ran.push(`${req.params.status} terminating`));
+        res.status(Number(req.params.status)).end();
+      });
+    });
+    await fetch(`${url}/204`);
+    await idle(app);
+    await fetch(`${url}/422`);
+    await idle(app);
+    expect(ran).toEqual(['204 deferred', '204 always', '204 terminating', '422 always', '422 terminating']);
+  });
+
+  it('treats the 500 Express sends for a throwing route as a failed request', async () => {
+    const { app } = recordingApp();
+    const ran: string[] = [];
+    const url = await listen(app, (expressApp) => {
+      expressApp.get('/', () => {
+        defer(() => ran.push('deferred'));
+        defer(() => ran.push('always')).always(true);
+        throw new Error('route failed');
+      });
+      expressApp.use((_error: unknown, _req: unknown, res: { status(code: number): { send(body: string): void } }, _next: unknown) => {
+        res.status(500).send('failed');
+      });
+    });
+    expect((await fetch(url)).status).toBe(500);
+    await idle(app);
+    expect(ran).toEqual(['always']);
+  });
+
+  it('reports route errors with the request context through reportErrors() and leaves the answer to the next error handler', async () => {
+    const { app, reports } = recordingApp();
+    const url = await listen(app, (expressApp) => {
+      expressApp.post('/orders', () => {
+        throw new Error('out of stock');
+      });
+      expressApp.use(reportErrors(app));
+      expressApp.use((_error: unknown, _req: unknown, res: { status(code: number): { send(body: string): void } }, _next: unknown) => {
+        res.status(409).send('conflict');
+      });
+    });
+    const response = await fetch(`${url}/orders?id=7`, { method: 'POST' });
+    expect(response.status).toBe(409);
+    expect(await response.text()).toBe('conflict');
+    await idle(app);
+    expect(reports).toHaveLength(1);
+    expect((reports[0].error as Error).message).toBe('out of stock');
+    expect(reports[0].context).toEqual({ phase: 'request', scope: 'http', method: 'POST', url: '/orders?id=7' });
+  });
+
+  it('terminates exactly once when the client goes away before the response', async () => {
+    const { app } = recordingApp();
+    const ran: string[] = [];
+    const arrived = gate();
+    const url = await listen(app, (expressApp) => {
+      expressApp.get('/slow', async (_req, res) => {
+        app.terminating(() => ran.push('terminating'));
+        arrived.open();
+        await tick(50);
+        res.send('too late');
+      });
+    });
+    const request = httpRequest(`${url}/slow`);
+    request.on('error', () => undefined);
+    request.end();
+    await arrived.opened;
+    request.destroy();
+    await tick(100);
+    await idle(app);
+    expect(ran).toEqual(['terminating']);
+  });
+
+  it('keeps concurrent requests apart', async () => {
+    const { app } = recordingApp();
+    const ran: string[] = [];
+    const url = await listen(app, (expressApp) => {
+      expressApp.get('/:id', async (req, res) => {
+        defer(() => ran.push(req.params.id), 'same name in every request');
+        await tick(Number(req.params.id) % 3);
+        res.send(req.params.id);
+      });
+    });
+    const ids = Array.from({ length: 20 }, (_, i) => String(i));
+    await Promise.all(ids.map((id) => fetch(`${url}/${id}`).then((response) => response.text())));
+    await idle(app);
+    expect([...ran].sort()).toEqual([...ids].sort());
+  });
+
+  it('lets app.shutdown() wait for in-flight after-response work', async () => {
+    const { app } = recordingApp();
+    const ran: string[] = [];
+    const url = await listen(app, (expressApp) => {
+      expressApp.get('/', (_req, res) => {
+        app.terminating(async () => {
+          await tick(50);
+          ran.push('job finished');
+        });
+        res.send('ok');
+      });
+    });
+    await fetch(url).then((response) => response.text());
+    expect(app.activeScopes).toBe(1);
+    await app.shutdown({ timeoutMs: 2_000 });
+    expect(ran).toEqual(['job finished']);
+  });
+});
