@@ -1,0 +1,189 @@
+// Benchmark 4: the cost of the bus itself, in one process (no HTTP). Operations per second of
+// awaiting a trivial job through each path, against awaiting its `handle()` directly:
+// `dispatchNow` without pipes, with one pass-through pipe, a `Pipeline` without pipes, and
+// @nestjs/cqrs `CommandBus.execute` with an equally trivial handler.
+//
+// The measurement runs in a fresh child process (`node bench/dispatch.mjs --child`), so the JIT
+// state of the orchestrator does not leak into it. Every subject runs in every round, in a
+// rotating order; each sample is a tight loop of awaited calls, calibrated to ~50 ms.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { importPackage } from './lib/paths.mjs';
+import { machineCpuSeconds } from './lib/quiet.mjs';
+import { median, roundOrder } from './lib/stats.mjs';
+
+const SAMPLE_MS = 50;
+
+/** Builds the subjects: name → async function running `n` awaited operations. */
+async function subjects() {
+  await import('reflect-metadata');
+  const { Application, Pipeline } = await importPackage('core');
+  const { Dispatcher, Job } = await importPackage('bus');
+
+  class Noop extends Job {
+    async handle() {
+      return 1;
+    }
+  }
+  const app = new Application({ report: (error) => console.error('[bench] reported', error) });
+  const bus = app.make(Dispatcher);
+  const piped = new Dispatcher(app).pipeThrough([(job, next) => next(job)]);
+  const nest = await nestCommandBus();
+
+  return {
+    direct: async (n) => {
+      for (let i = 0; i < n; i++) await new Noop().handle();
+    },
+    dispatchNow: async (n) => {
+      for (let i = 0; i < n; i++) await bus.dispatchNow(new Noop());
+    },
+    'dispatchNow + 1 pipe': async (n) => {
+      for (let i = 0; i < n; i++) await piped.dispatchNow(new Noop());
+    },
+    'new Pipeline, no pipes': async (n) => {
+      for (let i = 0; i < n; i++) await new Pipeline(app.container).send(new Noop()).then((job) => job.handle());
+    },
+    'app.make(Pipeline), no pipes': async (n) => {
+      for (let i = 0; i < n; i++) {
+        await app
+          .make(Pipeline)
+          .send(new Noop())
+          .through([])
+          .then((job) => job.handle());
+      }
+    },
+    'nest CommandBus.execute': async (n) => {
+      for (let i = 0; i < n; i++) await nest.bus.execute(new nest.Noop());
+    },
+  };
+}
+
+/** The smallest @nestjs/cqrs setup: an application context (no HTTP) with CqrsModule and one handler. */
+async function nestCommandBus() {
+  const { Module } = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  const { CommandBus, CommandHandler, CqrsModule } = await import('@nestjs/cqrs');
+  class Noop {}
+  class NoopHandler {
+    async execute() {
+      return 1;
+    }
+  }
+  CommandHandler(Noop)(NoopHandler);
+  class BenchModule {}
+  Module({ imports: [CqrsModule.forRoot()], providers: [NoopHandler] })(BenchModule);
+  const context = await NestFactory.createApplicationContext(BenchModule, { logger: false });
+  const bus = context.get(CommandBus);
+  if ((await bus.execute(new Noop())) !== 1) throw new Error('the Nest command handler did not run');
+  return { bus, Noop };
+}
+
+async function sample(fn, n) {
+  const start = process.hrtime.bigint();
+  await fn(n);
+  return (n * 1e9) / Number(process.hrtime.bigint() - start);
+}
+
+/** Runs inside the child: calibrates, warms up, measures, and returns ops/s per subject per round. */
+async function measureAll(rounds) {
+  const fns = await subjects();
+  const names = Object.keys(fns);
+  const sizes = {};
+  for (const name of names) {
+    let n = 1000;
+    for (;;) {
+      const start = process.hrtime.bigint();
+      await fns[name](n);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (ms >= SAMPLE_MS / 4) {
+        sizes[name] = Math.ceil((n * SAMPLE_MS) / ms);
+        break;
+      }
+      n *= 4;
+    }
+  }
+  for (const name of names) await sample(fns[name], sizes[name]);
+  const samples = Object.fromEntries(names.map((name) => [name, []]));
+  let repeated = 0;
+  for (let round = 0; round < rounds; round++) {
+    // A round during which other processes took CPU is measured again (up to 5 times in all).
+    for (let attempt = 0; ; attempt++) {
+      const machine = machineCpuSeconds();
+      const own = process.cpuUsage();
+      const started = process.hrtime.bigint();
+      const results = {};
+      for (const name of roundOrder(names, round)) results[name] = await sample(fns[name], sizes[name]);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const ownCpu = process.cpuUsage(own);
+      const others = (machineCpuSeconds() - machine - (ownCpu.user + ownCpu.system) / 1e6) / seconds;
+      if (others < 0.25 || repeated >= 5) {
+        for (const name of names) samples[name].push(results[name]);
+        break;
+      }
+      repeated++;
+    }
+  }
+  return { samples, repeated };
+}
+
+export const title = 'dispatchNow vs a direct await job.handle()';
+
+/** Runs the measurement in a child process and returns table rows. */
+export async function run({ log, microRounds }) {
+  const child = fork(fileURLToPath(import.meta.url), ['--child', String(microRounds)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [message] = await once(child, 'message');
+  await once(child, 'exit');
+  if (message.error) throw new Error(message.error);
+  const samples = message.samples;
+  if (message.repeated > 0) log(`    (${message.repeated} round(s) measured again: other processes took CPU)`);
+  const ratio = (name, base = 'direct') => median(samples[name].map((ops, i) => ops / samples[base][i]));
+  const ops = (name) => median(samples[name]);
+  log(`    ${Object.keys(samples).map((name) => `${name} ${Math.round(ops(name)).toLocaleString('en-US')}/s`).join(' | ')}`);
+  const row = (subject, target, pass, notes = []) => ({
+    group: 'dispatch',
+    subject,
+    baseline: 'await job.handle()',
+    metric: 'ops/s',
+    value: ops(subject),
+    baselineValue: ops('direct'),
+    ratio: ratio(subject),
+    ratios: samples[subject].map((value, i) => value / samples.direct[i]),
+    target,
+    pass,
+    notes,
+  });
+  const nestRatio = ratio('nest CommandBus.execute');
+  return [
+    row('dispatchNow', '≥ 0.50×', ratio('dispatchNow') >= 0.5, [
+      `${ratio('dispatchNow', 'nest CommandBus.execute').toFixed(2)}× Nest's CommandBus.execute`,
+    ]),
+    row('nest CommandBus.execute', '(reference)', undefined),
+    row('dispatchNow + 1 pipe', '—', undefined),
+    row('new Pipeline, no pipes', '"costs nothing"', undefined),
+    row('app.make(Pipeline), no pipes', '"costs nothing"', undefined),
+    {
+      group: 'dispatch',
+      subject: 'dispatchNow vs nest CommandBus.execute',
+      baseline: 'CommandBus.execute',
+      metric: 'ops/s',
+      value: ops('dispatchNow'),
+      baselineValue: ops('nest CommandBus.execute'),
+      ratio: ratio('dispatchNow', 'nest CommandBus.execute'),
+      target: '> 1.00×',
+      pass: ratio('dispatchNow', 'nest CommandBus.execute') > 1,
+      notes: [`Nest itself: ${nestRatio.toFixed(2)}× direct`],
+    },
+  ];
+}
+
+if (process.argv[2] === '--child') {
+  try {
+    process.send(await measureAll(Number(process.argv[3]) || 10));
+  } catch (error) {
+    process.send({ error: String(error?.stack ?? error) });
+  }
+  process.disconnect();
+}

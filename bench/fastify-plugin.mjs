@@ -1,0 +1,91 @@
+// Benchmark 2: the Epilogue Fastify plugin against bare Fastify, same shape as benchmark 1: a
+// hello-world route that dispatches one after-response job per request, and one that does not.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import { epilogueApp, throughputRows } from './http-adapter.mjs';
+import { compareThroughput } from './lib/compare.mjs';
+import { importPackage, isBuilt } from './lib/paths.mjs';
+
+const BODY = 'Hello, World!';
+
+export const servers = {
+  bare: async () => {
+    const fastify = Fastify({ logger: false });
+    fastify.get('/', async () => BODY);
+    return listen(fastify);
+  },
+
+  // The AsyncLocalStorage floor, as in benchmark 1: bare Fastify plus an onRequest hook that runs
+  // the rest of the request in a storage.
+  'bare-als': async () => {
+    const storage = new AsyncLocalStorage();
+    const fastify = Fastify({ logger: false });
+    fastify.addHook('onRequest', (request, reply, done) => storage.run(request, done));
+    fastify.get('/', async () => BODY);
+    return listen(fastify);
+  },
+
+  epilogue: async () => {
+    const { app, Noop, jobs } = await epilogueApp();
+    const { epilogue } = await importPackage('fastify');
+    const fastify = Fastify({ logger: false });
+    await fastify.register(epilogue, { app });
+    fastify.get('/', async () => {
+      Noop.dispatchAfterResponse();
+      return BODY;
+    });
+    return { ...(await listen(fastify)), app, jobs };
+  },
+
+  'epilogue-no-job': async () => {
+    const { app } = await epilogueApp();
+    const { epilogue } = await importPackage('fastify');
+    const fastify = Fastify({ logger: false });
+    await fastify.register(epilogue, { app });
+    fastify.get('/', async () => BODY);
+    return { ...(await listen(fastify)), app };
+  },
+};
+
+async function listen(fastify) {
+  await fastify.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    port: fastify.server.address().port,
+    close: () => {
+      fastify.server.closeAllConnections();
+      return fastify.close();
+    },
+  };
+}
+
+export const title = 'Fastify plugin vs bare Fastify';
+
+/** Whether the benchmark can run: the plugin must be built. */
+export function available() {
+  return isBuilt('fastify') ? true : 'packages/fastify/dist is missing (build packages/fastify)';
+}
+
+/** Runs the comparison and returns table rows. */
+export async function run({ rounds, duration, warmup, load, log }) {
+  const results = await compareThroughput({
+    modulePath: fileURLToPath(import.meta.url),
+    baseline: 'bare',
+    subjects: ['epilogue', 'epilogue-no-job', 'bare-als'],
+    load: { ...load, duration },
+    rounds,
+    warmupSeconds: warmup,
+    log,
+  });
+  return throughputRows(
+    'fastify',
+    results,
+    'bare',
+    {
+      epilogue: 'plugin + 1 after-response job',
+      'epilogue-no-job': 'plugin, no job',
+      'bare-als': { label: 'bare + onRequest AsyncLocalStorage.run (reference)' },
+    },
+    'bare Fastify',
+  );
+}

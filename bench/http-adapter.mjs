@@ -1,0 +1,130 @@
+// Benchmark 1: the Node http adapter (`createRequestListener`) against a bare `http.createServer`
+// hello world. The Epilogue route also dispatches one after-response job per request; a second
+// Epilogue route does not, to separate the adapter's cost from the job's.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { compareThroughput } from './lib/compare.mjs';
+import { importPackage } from './lib/paths.mjs';
+
+const BODY = 'Hello, World!';
+
+export const servers = {
+  bare: () => listen(createServer((request, response) => response.end(BODY))),
+
+  // The floor of any design that carries a per-request context in an AsyncLocalStorage (as
+  // DESIGN.md prescribes): bare, plus one `run()` per request. On Node 20 that enables
+  // async_hooks, which then costs something for every promise and async resource in the process.
+  'bare-als': () => {
+    const storage = new AsyncLocalStorage();
+    return listen(createServer((request, response) => storage.run(request, () => response.end(BODY))));
+  },
+
+  epilogue: async () => {
+    const { app, Noop, jobs } = await epilogueApp();
+    const { createRequestListener } = await importPackage('node-http');
+    let handled = 0;
+    const listener = createRequestListener(app, (request, response) => {
+      handled++;
+      Noop.dispatchAfterResponse();
+      response.end(BODY);
+    });
+    return { ...(await listen(createServer(listener))), app, jobs, handled: () => handled };
+  },
+
+  'epilogue-no-job': async () => {
+    const { app } = await epilogueApp();
+    const { createRequestListener } = await importPackage('node-http');
+    const listener = createRequestListener(app, (request, response) => response.end(BODY));
+    return { ...(await listen(createServer(listener))), app };
+  },
+};
+
+/**
+ * An application with a trivial after-response job, `Noop`, whose `handle` counts its runs (the
+ * harness checks that every request's job really ran).
+ */
+export async function epilogueApp() {
+  const { Application } = await importPackage('core');
+  const { Job } = await importPackage('bus');
+  let ran = 0;
+  const app = new Application({ report: (error) => console.error('[bench] reported', error) });
+  class Noop extends Job {
+    async handle() {
+      ran++;
+    }
+  }
+  return { app, Noop, jobs: () => ran };
+}
+
+/** Listens on 127.0.0.1 and a free port. */
+export function listen(server) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        port: server.address().port,
+        close: () => {
+          server.closeAllConnections();
+          return new Promise((done) => server.close(() => done()));
+        },
+      });
+    });
+  });
+}
+
+export const title = 'Node http adapter vs bare http.createServer';
+
+/** Runs the comparison and returns table rows. */
+export async function run({ rounds, duration, warmup, load, log }) {
+  const results = await compareThroughput({
+    modulePath: fileURLToPath(import.meta.url),
+    baseline: 'bare',
+    subjects: ['epilogue', 'epilogue-no-job', 'bare-als'],
+    load: { ...load, duration },
+    rounds,
+    warmupSeconds: warmup,
+    log,
+  });
+  return throughputRows(
+    'node-http',
+    results,
+    'bare',
+    {
+      epilogue: 'createRequestListener + 1 after-response job',
+      'epilogue-no-job': 'createRequestListener, no job',
+      'bare-als': { label: 'bare + AsyncLocalStorage.run per request (reference)' },
+    },
+    'bare http.createServer',
+  );
+}
+
+/** Table rows for a throughput comparison, with the ≥ 0.90× target on every subject. */
+export function throughputRows(group, results, baseline, labels, baselineLabel) {
+  const base = results[baseline];
+  const rows = [];
+  for (const [name, labelled] of Object.entries(labels)) {
+    // A label given as { label } marks a reference row: reported, without a target.
+    const reference = typeof labelled === 'object';
+    const label = reference ? labelled.label : labelled;
+    const result = results[name];
+    const notes = [`server CPU ${result.cpuPerRequest.toFixed(2)} vs ${base.cpuPerRequest.toFixed(2)} µs/req`];
+    if (result.jobs !== null && result.jobs !== undefined) notes.push(`${result.jobs} jobs ran for ${result.served} responses`);
+    if (result.activeScopes) notes.push(`${result.activeScopes} scopes never ended`);
+    if (result.othersMax > 0.25) notes.push(`other processes took up to ${result.othersMax.toFixed(2)} cores`);
+    rows.push({
+      group,
+      subject: label,
+      baseline: baselineLabel,
+      metric: 'req/s',
+      value: result.rps,
+      baselineValue: base.rps,
+      ratio: result.ratio,
+      ratios: result.ratios,
+      target: reference ? undefined : '≥ 0.90×',
+      pass: reference ? undefined : result.ratio >= 0.9,
+      notes,
+    });
+  }
+  return rows;
+}
