@@ -1,7 +1,7 @@
 import { currentScope, HttpKernel, type Application, type ErrorContext, type Scope } from '@epilogue/core';
 import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { onResponseEnd } from '@epilogue/node-http';
 import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 
 /** Where the plugin keeps a request's scope on Fastify's request object. */
 export const SCOPE = Symbol('epilogue.scope');
@@ -29,12 +29,11 @@ export interface RequestHooks {
  * Builds the hooks that give every Fastify request its own scope and end it exactly once. The
  * functions are created here, once, so the request path allocates no closures: the only
  * per-request work is the scope, a symbol property on the request and the raw response, and
- * one `'close'` listener (plus, for a pipelined request still queued behind another, one on
- * its connection).
+ * the shared listeners of `onResponseEnd` (from @epilogue/node-http), which also ends a
+ * pipelined request whose connection closed before its turn, with one listener per connection.
  *
- * Node emits `'close'` on a response exactly once: right after `'finish'` (the last byte,
- * streamed bodies included, went to the socket), or when the connection was lost first. Ending
- * the request there covers completed, streamed, hijacked and aborted responses alike, which
+ * Ending the request on the raw response's `'finish'` or `'close'`, whichever comes first,
+ * covers completed, streamed, hijacked and aborted responses alike, which
  * Fastify's `onResponse` (not called when the client went away) and `onRequestAbort` (not
  * called once the request body was read) do not do on their own.
  *
@@ -52,26 +51,13 @@ export function createRequestHooks(app: Application): RequestHooks {
     if (scope !== null) void kernel.terminate(scope, request, response);
   }
 
-  function onResponseClose(this: TrackedResponse): void {
-    end(this);
-  }
-
-  // A pipelined request queued behind another has no socket yet; if the connection closes
-  // before its turn, Node never emits 'close' on its response. Rare, so a closure is fine here.
-  function watchConnection(response: TrackedResponse, connection: Socket): void {
-    const onConnectionClose = () => end(response);
-    connection.once('close', onConnectionClose);
-    response.once('close', () => connection.off('close', onConnectionClose));
-  }
-
   return {
     onRequest(request, reply, done) {
       const scope = app.createScope('http', { method: request.method, url: request.url });
       (request as ScopedRequest)[SCOPE] = scope;
       const response = reply.raw as TrackedResponse;
       response[REQUEST] = request as ScopedRequest;
-      response.on('close', onResponseClose);
-      if (response.socket === null && request.raw.socket) watchConnection(response, request.raw.socket);
+      onResponseEnd(response, end);
       scope.run(done);
     },
 
