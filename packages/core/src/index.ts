@@ -48,6 +48,8 @@ export {
   NoApplicationError,
   ShutdownTimeoutError,
 } from './errors.js';
+export { ListenerRegistry } from './events/listener-registry.js';
+export type { Listener } from './events/listener-registry.js';
 export { HttpKernel } from './http/http-kernel.js';
 export type { TerminableMiddlewareEntry } from './http/http-kernel.js';
 export { InvokeDeferredCallbacks } from './http/invoke-deferred-callbacks.js';

@@ -1,3 +1,5 @@
+import { ListenerRegistry } from '@epilogue/core';
+
 /** How a job's delivery ended, from the worker's point of view. */
 export type JobStatus = 'completed' | 'deleted' | 'released' | 'failed';
 
@@ -34,37 +36,5 @@ export interface WorkerEventMap {
 /** A listener of one worker event. */
 export type WorkerEventListener<E extends keyof WorkerEventMap> = (event: WorkerEventMap[E]) => void;
 
-type Listeners = { [E in keyof WorkerEventMap]: WorkerEventListener<E>[] };
-
-/** The events of one worker; emitting costs a length check when nobody listens. */
-export class WorkerEvents {
-  readonly #listeners: Listeners = { processing: [], processed: [] };
-
-  /**
-   * Adds a listener.
-   *
-   * @returns A function that removes it.
-   */
-  on<E extends keyof WorkerEventMap>(event: E, listener: WorkerEventListener<E>): () => void {
-    const list = this.#listeners[event] as WorkerEventListener<E>[];
-    list.push(listener);
-    return () => {
-      const index = list.indexOf(listener);
-      if (index >= 0) list.splice(index, 1);
-    };
-  }
-
-  /**
-   * Calls the listeners of `event` in order; one that throws is passed to `onError` and does
-   * not stop the others or the job.
-   */
-  emit<E extends keyof WorkerEventMap>(event: E, payload: WorkerEventMap[E], onError: (error: unknown) => void): void {
-    for (const listener of this.#listeners[event] as WorkerEventListener<E>[]) {
-      try {
-        listener(payload);
-      } catch (error) {
-        onError(error);
-      }
-    }
-  }
-}
+/** The events of one worker; emitting costs a number check when nobody listens. */
+export class WorkerEvents extends ListenerRegistry<WorkerEventMap> {}
