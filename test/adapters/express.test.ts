@@ -1,31 +1,13 @@
-import { Application, currentScope, defer, type ErrorContext } from '@epilogue/core';
+import { Application, currentScope, defer } from '@epilogue/core';
 import { epilogue, reportErrors } from '@epilogue/express';
 import express5 from 'express';
 import express4 from 'express4';
 import { once } from 'node:events';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tick, gate, recordingApp, idle } from '../support/app.js';
 
 type ExpressFactory = typeof express5;
-
-const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
-
-function recordingApp() {
-  const reports: { error: unknown; context: ErrorContext }[] = [];
-  const app = new Application({ report: (error, context) => reports.push({ error, context }) });
-  return { app, reports };
-}
-
-async function idle(app: Application): Promise<void> {
-  for (let i = 0; i < 200 && app.activeScopes > 0; i++) await tick(5);
-  expect(app.activeScopes).toBe(0);
-}
 
 describe.each([
   ['Express 5', express5],

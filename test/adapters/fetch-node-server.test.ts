@@ -1,28 +1,10 @@
 import { serve, type HttpBindings } from '@hono/node-server';
-import { Application, currentScope, defer, type ErrorContext } from '@epilogue/core';
+import { currentScope, defer } from '@epilogue/core';
 import { handle } from '@epilogue/fetch';
 import { Hono } from 'hono';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
-
-function recordingApp() {
-  const reports: { error: unknown; context: ErrorContext }[] = [];
-  const app = new Application({ report: (error, context) => reports.push({ error, context }) });
-  return { app, reports };
-}
-
-async function idle(app: Application): Promise<void> {
-  for (let i = 0; i < 200 && app.activeScopes > 0; i++) await tick(5);
-  expect(app.activeScopes).toBe(0);
-}
+import { tick, gate, recordingApp, idle } from '../support/app.js';
 
 describe('@epilogue/fetch served by @hono/node-server', () => {
   const servers: Server[] = [];

@@ -1,18 +1,6 @@
-import { Application, currentScope, defer, type ErrorContext } from '@epilogue/core';
+import { currentScope, defer } from '@epilogue/core';
 import { handle, InvalidResponseError, type WaitUntilContext } from '@epilogue/fetch';
-
-const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function recordingApp() {
-  const reports: { error: unknown; context: ErrorContext }[] = [];
-  const app = new Application({ report: (error, context) => reports.push({ error, context }) });
-  return { app, reports };
-}
-
-async function idle(app: Application): Promise<void> {
-  for (let i = 0; i < 200 && app.activeScopes > 0; i++) await tick(5);
-  expect(app.activeScopes).toBe(0);
-}
+import { tick, recordingApp, idle } from '../support/app.js';
 
 function waitUntilCollector() {
   const kept: Promise<unknown>[] = [];

@@ -1,20 +1,8 @@
-import { Application, currentScope, EpilogueError, type ErrorContext } from '@epilogue/core';
+import { Application, currentScope, EpilogueError } from '@epilogue/core';
 import epilogue, { epilogue as named, MissingApplicationError } from '@epilogue/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AsyncResource } from 'node:async_hooks';
-
-const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function recordingApp() {
-  const reports: { error: unknown; context: ErrorContext }[] = [];
-  const app = new Application({ report: (error, context) => reports.push({ error, context }) });
-  return { app, reports };
-}
-
-async function idle(app: Application): Promise<void> {
-  for (let i = 0; i < 200 && app.activeScopes > 0; i++) await tick(5);
-  expect(app.activeScopes).toBe(0);
-}
+import { tick, recordingApp, idle } from '../../../test/support/app.js';
 
 describe('@epilogue/fastify', () => {
   const instances: FastifyInstance[] = [];
