@@ -27,6 +27,9 @@ export function createRequestListener(
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const kernel = app.make(HttpKernel);
   return (request, response) => {
+    // Once shutdown has begun, a kept-alive connection would keep bringing requests (and scopes)
+    // and the shutdown would never drain: answer with `Connection: close` so the client moves on.
+    if (app.isShuttingDown) response.shouldKeepAlive = false;
     const scope = app.createScope('http', { method: request.method, url: request.url });
     onResponseEnd(response, () => {
       void kernel.terminate(scope, request, response);

@@ -1,5 +1,5 @@
 import type { Application } from '@epilogue/core';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { ListenError } from './errors.js';
 import { createRequestListener, type NodeHandler } from './request-listener.js';
 
@@ -32,11 +32,9 @@ export async function serve(app: Application, handler: NodeHandler, options: Ser
   const server = createServer(createRequestListener(app, handler));
   await listen(server, port, host);
 
+  // Requests still arriving on kept-alive connections are answered with `Connection: close`
+  // by the request listener once shutdown has begun, so those connections drain too.
   const removeHook = app.onShutdown(() => {
-    // server.close() only stops new connections: a kept-alive one would keep bringing requests
-    // (and scopes) for as long as its client sends them, and the shutdown would never drain.
-    // Whatever still arrives is answered with `Connection: close`, so each client moves on.
-    server.prependListener('request', closeConnectionAfterResponse);
     server.close();
     server.closeIdleConnections();
   });
@@ -52,10 +50,6 @@ export async function serve(app: Application, handler: NodeHandler, options: Ser
     for (const signal of signals) process.off(signal, stopBySignal);
   });
   return server;
-}
-
-function closeConnectionAfterResponse(_request: IncomingMessage, response: ServerResponse): void {
-  response.shouldKeepAlive = false;
 }
 
 async function stop(app: Application, server: Server, timeoutMs: number): Promise<void> {
