@@ -24,6 +24,7 @@ const config: Config = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 20_000,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
 };
 
 export default config;

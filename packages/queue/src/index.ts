@@ -28,6 +28,7 @@ import '@epilogue/bus';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { configureQueues, queueManager } from './configure-queues.js';
+export { deliver, failedRecord } from './driver/deliver.js';
 export { MemoryDriver } from './driver/memory-driver.js';
 export type { MemoryDriverOptions } from './driver/memory-driver.js';
 export type {

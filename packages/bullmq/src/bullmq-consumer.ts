@@ -1,0 +1,224 @@
+import { AsyncResource } from 'node:async_hooks';
+import {
+  deliver,
+  failedRecord,
+  type ConsumeOptions,
+  type Consumer,
+  type Delivery,
+  type DeliveryHandler,
+  type DeliveryOutcome,
+  type FailedJobStore,
+} from '@epilogue/queue';
+import type { Redis } from 'ioredis';
+import type { QueueFetcher, StoredJob } from './queue-fetcher.js';
+
+/** What a consumer needs from its driver. */
+export interface ConsumerParts {
+  /** One fetcher per queue, in the order of preference. */
+  readonly fetchers: readonly QueueFetcher[];
+  /** A connection of its own for the blocking wait on the queues' markers. */
+  readonly blocking: Redis;
+  /** Where jobs that failed for good are recorded. */
+  readonly failedJobs: FailedJobStore;
+  /** The longest a blocking wait lasts before the consumer looks at its queues again, in ms. */
+  readonly blockTimeoutMs: number;
+  /** Called once the consumer stopped and closed its parts. */
+  readonly detach: () => void;
+}
+
+const RETRY_AFTER_ERROR_MS = 1000;
+
+/**
+ * Delivers the jobs of some BullMQ queues to a handler. One loop fills the free slots by
+ * asking each queue in order of preference for a ready job; when none is, it blocks on the
+ * queues' marker keys (BZPOPMIN over all of them, as a BullMQ worker does over one) until a job
+ * is added, a delayed job is due, or a running job settles. BullMQ holds and renews the lock of
+ * each running job; outcomes become BullMQ moves: completed (removed), delayed (released), or
+ * completed after a record in the failed store (failed).
+ */
+export class BullMQConsumer implements Consumer {
+  readonly #handler: DeliveryHandler;
+  readonly #options: ConsumeOptions;
+  readonly #parts: ConsumerParts;
+  readonly #running = new Set<Promise<void>>();
+  #stopping = false;
+  #stopped: Promise<void> | undefined;
+  #drained = false;
+  #tokens = 0;
+  #wake: (() => void) | undefined;
+  #marker: Promise<unknown> | undefined;
+  #dueAt = Infinity;
+  readonly #loop: Promise<void>;
+
+  /**
+   * @param handler - Runs each delivered job and says what to do with it.
+   * @param options - Concurrency and callbacks.
+   * @param parts - Fetchers, the blocking connection, the failed store.
+   */
+  constructor(handler: DeliveryHandler, options: ConsumeOptions, parts: ConsumerParts) {
+    // Jobs run in the async context of whoever consumes (the worker).
+    this.#handler = AsyncResource.bind(handler);
+    this.#options = options;
+    this.#parts = parts;
+    for (const fetcher of parts.fetchers) {
+      fetcher.on('error', (error) => this.#options.onError?.(error));
+      fetcher.start();
+    }
+    this.#loop = this.#run();
+  }
+
+  stop(): Promise<void> {
+    if (this.#stopped !== undefined) return this.#stopped;
+    this.#stopping = true;
+    this.#wake?.();
+    return (this.#stopped = this.#close());
+  }
+
+  async #close(): Promise<void> {
+    // Ends a blocking wait at once; the loop sees `stopping` and returns.
+    this.#parts.blocking.disconnect();
+    await this.#loop;
+    await Promise.all(this.#running);
+    await Promise.all(this.#parts.fetchers.map((fetcher) => fetcher.close()));
+    this.#parts.detach();
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        await this.#fill();
+        if (this.#stopping) break;
+        if (this.#running.size === 0 && !this.#drained) this.#drain();
+        await this.#idle();
+      } catch (error) {
+        if (this.#stopping) break;
+        this.#options.onError?.(error);
+        await this.#sleep(RETRY_AFTER_ERROR_MS);
+      }
+    }
+  }
+
+  // Takes ready jobs, the first queue's first, until every slot is busy or none is ready.
+  async #fill(): Promise<void> {
+    while (!this.#stopping && this.#running.size < this.#options.concurrency) {
+      const taken = await this.#takeNext();
+      if (taken === undefined) return;
+      this.#start(...taken);
+    }
+  }
+
+  async #takeNext(): Promise<[StoredJob, string, QueueFetcher] | undefined> {
+    for (const fetcher of this.#parts.fetchers) {
+      if (this.#stopping) return undefined;
+      const token = `${fetcher.id}:${this.#tokens++}`;
+      const job = await fetcher.take(token);
+      if (job !== undefined) return [job, token, fetcher];
+    }
+    return undefined;
+  }
+
+  // Waits until something may have changed: a marker on one of the queues (a job added, a
+  // delayed job), a known delayed job due, a running job settled (a slot is free, or the
+  // consumer may be drained), or stop().
+  async #idle(): Promise<void> {
+    const woken = new Promise<void>((resolve) => (this.#wake = resolve));
+    // Every slot busy: only a settled job can change anything. Markers are left to consumers
+    // that have room.
+    if (this.#running.size >= this.#options.concurrency) return woken;
+    const wait = Math.min(this.#parts.blockTimeoutMs, Math.max(0, this.#dueAt - Date.now()));
+    if (wait === 0) {
+      this.#dueAt = Infinity;
+      this.#wake = undefined;
+      return;
+    }
+    const marker = this.#waitForMarker();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, wait)));
+    try {
+      await Promise.race([marker, woken, timeout]);
+    } finally {
+      clearTimeout(timer);
+      this.#wake = undefined;
+    }
+  }
+
+  // One BZPOPMIN at a time on the blocking connection; a wait that outlived the race it was
+  // started for is reused by the next one rather than queued behind it.
+  #waitForMarker(): Promise<unknown> {
+    if (this.#marker !== undefined) return this.#marker;
+    const keys = this.#parts.fetchers.map((fetcher) => fetcher.markerKey);
+    const seconds = this.#parts.blockTimeoutMs / 1000;
+    this.#marker = this.#parts.blocking.bzpopmin(...keys, seconds).then(
+      (popped) => {
+        this.#marker = undefined;
+        // A marker with a score in the future announces a delayed job due then.
+        const score = popped === null ? 0 : Number(popped[2]);
+        if (score > Date.now()) this.#dueAt = Math.min(this.#dueAt, score);
+      },
+      (error: unknown) => {
+        this.#marker = undefined;
+        if (!this.#stopping) throw error;
+      },
+    );
+    return this.#marker;
+  }
+
+  #drain(): void {
+    this.#drained = true;
+    try {
+      this.#options.onDrained?.();
+    } catch (error) {
+      this.#options.onError?.(error);
+    }
+  }
+
+  #start(job: StoredJob, token: string, fetcher: QueueFetcher): void {
+    this.#drained = false;
+    fetcher.track(job, token);
+    const delivery: Delivery = {
+      id: job.id!,
+      queue: fetcher.name,
+      body: job.data.body,
+      attempts: job.attemptsStarted,
+      exceptions: job.data.exceptions,
+    };
+    const settled = deliver(this.#handler, delivery)
+      .then((outcome) => this.#settle(job, token, fetcher, delivery, outcome))
+      .finally(() => {
+        this.#running.delete(settled);
+        this.#wake?.();
+      });
+    this.#running.add(settled);
+  }
+
+  async #settle(job: StoredJob, token: string, fetcher: QueueFetcher, delivery: Delivery, outcome: DeliveryOutcome) {
+    try {
+      if (outcome.type === 'release') {
+        await job.updateData({ body: delivery.body, exceptions: outcome.exceptions });
+        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        return;
+      }
+      if (outcome.type === 'fail') {
+        await this.#parts.failedJobs.log(failedRecord(delivery, outcome.error, Date.now()));
+      }
+      // Completed, deleted, or failed and recorded: gone from the queue.
+      await job.moveToCompleted(undefined, token, false);
+    } catch (error) {
+      // The job stays active without a lock renewal: BullMQ's stalled-job check puts it back,
+      // and it is delivered again as a later attempt. Nothing is lost.
+      this.#options.onError?.(error, delivery);
+    } finally {
+      fetcher.untrack(job);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DriverClosedError,
+  InvalidQueueConfigError,
+  type ConsumeOptions,
+  type Consumer,
+  type DeliveryHandler,
+  type DriverPushOptions,
+  type FailedJobStore,
+  type PushReceipt,
+  type QueueDriver,
+} from '@epilogue/queue';
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { BullMQConsumer } from './bullmq-consumer.js';
+import { QueueFetcher, type StoredData } from './queue-fetcher.js';
+import { RedisFailedJobStore } from './redis-failed-job-store.js';
+
+/** Options of `new BullMQDriver()`. */
+export interface BullMQDriverOptions {
+  /**
+   * Where Redis is: connection options (`{ host: '127.0.0.1', port: 6379 }`) or an ioredis
+   * client. The driver opens its own connections from them (blocking waits need a connection
+   * each) and closes them in `close()`; a client you pass is never closed by the driver.
+   */
+  connection: RedisOptions | Redis;
+  /**
+   * The first part of every key: queues, the failed store and middleware state. Two drivers
+   * with the same prefix on the same Redis share their queues. Default: `'epilogue'`.
+   */
+  prefix?: string;
+  /**
+   * How long a running job's lock lasts, in ms; BullMQ renews it at half that while the job
+   * runs. A worker that dies stops renewing it, and its jobs are put back once it expired.
+   * Default: 30,000.
+   */
+  lockDurationMs?: number;
+  /** How often to look for jobs whose lock expired (their worker died), in ms. Default: 30,000. */
+  stalledIntervalMs?: number;
+  /**
+   * The longest an idle consumer blocks before it looks at its queues again, in ms. A job
+   * added wakes it at once; this only bounds how late it sees a delayed job whose marker
+   * another consumer took. Default: 5,000.
+   */
+  blockTimeoutMs?: number;
+  /** Where jobs that failed for good are recorded. Default: a `RedisFailedJobStore` under the prefix. */
+  failedJobs?: FailedJobStore;
+}
+
+/**
+ * The Redis queue driver, on BullMQ. Jobs survive a crash of any process and can be taken by
+ * workers on any machine that reaches the same Redis:
+ *
+ * - BullMQ moves each job to active atomically, so one worker runs it at a time, and holds a
+ *   lock on it that is renewed while it runs. When a worker dies (even with SIGKILL), the lock
+ *   expires and BullMQ's stalled-job check puts the job back; it runs again as a later attempt.
+ * - Delays and releases are BullMQ delayed jobs. Completed jobs are removed from Redis.
+ * - Failed jobs are kept in Redis (`RedisFailedJobStore`), so every machine sees the same ones.
+ *
+ * @example
+ * configureQueues(app, {
+ *   default: 'redis',
+ *   connections: { redis: new BullMQDriver({ connection: { host: '127.0.0.1', port: 6379 } }) },
+ * });
+ */
+export class BullMQDriver implements QueueDriver {
+  readonly runsOnPush = false;
+  readonly failedJobs: FailedJobStore;
+  /** The key prefix. */
+  readonly prefix: string;
+
+  readonly #connection: RedisOptions | Redis;
+  readonly #options: Required<Pick<BullMQDriverOptions, 'lockDurationMs' | 'stalledIntervalMs' | 'blockTimeoutMs'>>;
+  readonly #queues = new Map<string, Queue<StoredData, void, string>>();
+  readonly #consumers = new Set<BullMQConsumer>();
+  readonly #client: Redis;
+  #closed = false;
+
+  /**
+   * @param options - Where Redis is, the key prefix, lock and stalled-check timings.
+   * @throws {InvalidQueueConfigError} For options that cannot work.
+   */
+  constructor(options: BullMQDriverOptions) {
+    checkOptions(options);
+    this.#connection = options.connection;
+    this.prefix = options.prefix ?? 'epilogue';
+    this.#options = {
+      lockDurationMs: options.lockDurationMs ?? 30_000,
+      stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+      blockTimeoutMs: options.blockTimeoutMs ?? 5_000,
+    };
+    this.#client = this.#redis();
+    this.failedJobs = options.failedJobs ?? new RedisFailedJobStore(this.#client, this.prefix);
+  }
+
+  async push(body: string, options: DriverPushOptions): Promise<PushReceipt> {
+    if (this.#closed) throw DriverClosedError.forDriver('BullMQDriver');
+    const id = options.id ?? randomUUID();
+    await this.#queue(options.queue).add(
+      'job',
+      { body, exceptions: 0 },
+      { jobId: id, delay: options.delayMs ?? 0, removeOnComplete: true, removeOnFail: true },
+    );
+    return { id };
+  }
+
+  consume(queues: readonly string[], handler: DeliveryHandler, options: ConsumeOptions): Consumer {
+    if (this.#closed) throw DriverClosedError.forDriver('BullMQDriver');
+    const fetchers = queues.map(
+      (queue) =>
+        new QueueFetcher(queue, {
+          connection: this.#bullConnection(),
+          prefix: this.prefix,
+          lockDuration: this.#options.lockDurationMs,
+          stalledInterval: this.#options.stalledIntervalMs,
+          // Attempts are counted by the queue package from BullMQ's started attempts; a job
+          // that keeps killing its workers fails there, into the shared failed store, rather
+          // than into BullMQ's own failed set where nobody would look.
+          maxStalledCount: Number.MAX_SAFE_INTEGER,
+        }),
+    );
+    const consumer: BullMQConsumer = new BullMQConsumer(handler, options, {
+      fetchers,
+      blocking: this.#redis(),
+      failedJobs: this.failedJobs,
+      blockTimeoutMs: this.#options.blockTimeoutMs,
+      detach: () => this.#consumers.delete(consumer),
+    });
+    this.#consumers.add(consumer);
+    return consumer;
+  }
+
+  async size(queue: string): Promise<number> {
+    return this.#queue(queue).getJobCountByTypes('waiting', 'prioritized', 'delayed');
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#consumers].map((consumer) => consumer.stop()));
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
+    this.#queues.clear();
+    await this.#client.quit().catch(() => this.#client.disconnect());
+  }
+
+  #queue(name: string): Queue<StoredData, void, string> {
+    let queue = this.#queues.get(name);
+    if (queue === undefined) {
+      queue = new Queue<StoredData, void, string>(name, { connection: this.#bullConnection(), prefix: this.prefix });
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  // BullMQ reuses a client it is given and creates (and closes) its own from options.
+  #bullConnection(): ConnectionOptions {
+    // ioredis's option type and BullMQ's copy of it differ only in how loosely they are typed.
+    const options = this.#connection instanceof Redis ? this.#connection.options : this.#connection;
+    return options as ConnectionOptions;
+  }
+
+  #redis(): Redis {
+    if (this.#connection instanceof Redis) return this.#connection.duplicate({ maxRetriesPerRequest: null });
+    return new Redis({ ...this.#connection, maxRetriesPerRequest: null });
+  }
+}
+
+function checkOptions(options: BullMQDriverOptions): void {
+  const problems: string[] = [];
+  if (typeof options?.connection !== 'object' || options.connection === null) {
+    problems.push("connection must be Redis connection options ({ host: '127.0.0.1', port: 6379 }) or an ioredis client");
+  }
+  const { prefix, lockDurationMs, stalledIntervalMs, blockTimeoutMs } = options ?? {};
+  if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '' || prefix.includes('::'))) {
+    problems.push(`prefix must be a non-empty string without "::" (got ${JSON.stringify(prefix)})`);
+  }
+  for (const [name, value] of Object.entries({ lockDurationMs, stalledIntervalMs, blockTimeoutMs })) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) problems.push(`${name} must be ms > 0 (got ${value})`);
+  }
+  if (problems.length > 0) throw InvalidQueueConfigError.because(`BullMQDriver options: ${problems.join('; ')}.`);
+}

@@ -1,0 +1,61 @@
+import { Worker as BullWorker, type Job, type WorkerOptions as BullWorkerOptions } from 'bullmq';
+
+/** The BullMQ job data the driver writes: the payload text and the exceptions reported so far. */
+export interface StoredData {
+  /** The payload text, exactly as pushed. */
+  readonly body: string;
+  /** How many earlier attempts ended with an exception. */
+  readonly exceptions: number;
+}
+
+/** A BullMQ job as the driver uses it. */
+export type StoredJob = Job<StoredData, void, string>;
+
+/**
+ * A BullMQ worker in manual mode for one queue: it takes jobs when asked instead of running its
+ * own loop, so that one consumer can prefer the jobs of one queue over another's (a BullMQ
+ * worker serves one queue) while BullMQ keeps doing what it is good at: moving jobs to active
+ * atomically, renewing the locks of running jobs, and putting back the jobs of a worker that
+ * died (stalled-job recovery).
+ */
+export class QueueFetcher extends BullWorker<StoredData, void, string> {
+  /**
+   * @param queue - The queue's name.
+   * @param options - Connection, prefix, lock and stalled-check settings.
+   */
+  constructor(queue: string, options: BullWorkerOptions) {
+    super(queue, null, { ...options, autorun: false });
+  }
+
+  /** Starts renewing locks and checking for stalled jobs; manual mode leaves both to the caller. */
+  start(): void {
+    this.lockManager.start();
+    this.startStalledCheckTimer().catch((error: unknown) => this.emit('error', error as Error));
+  }
+
+  /**
+   * Moves the next ready job of this queue to active, without blocking; due delayed jobs are
+   * promoted first.
+   *
+   * @param token - The lock token for the job.
+   * @returns The job, or undefined when none is ready.
+   */
+  async take(token: string): Promise<StoredJob | undefined> {
+    return (await this.moveToActive(token)) ?? undefined;
+  }
+
+  /** Keeps renewing the lock of a job while it runs. */
+  track(job: StoredJob, token: string): void {
+    this.lockManager.trackJob(job.id!, token, job.processedOn ?? Date.now());
+  }
+
+  /** Stops renewing the lock of a job. */
+  untrack(job: StoredJob): void {
+    this.lockManager.untrackJob(job.id!);
+  }
+
+  /** The Redis key BullMQ adds a marker to when a job becomes ready (score 0) or is delayed (score: when). */
+  get markerKey(): string {
+    return this.keys.marker;
+  }
+}
