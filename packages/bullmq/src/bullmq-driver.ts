@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   DriverClosedError,
   InvalidQueueConfigError,
+  type AtomicStore,
   type ConsumeOptions,
   type Consumer,
   type DeliveryHandler,
@@ -14,6 +15,7 @@ import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { BullMQConsumer } from './bullmq-consumer.js';
 import { QueueFetcher, type StoredData } from './queue-fetcher.js';
+import { RedisAtomicStore } from './redis-atomic-store.js';
 import { RedisFailedJobStore } from './redis-failed-job-store.js';
 
 /** Options of `new BullMQDriver()`. */
@@ -56,6 +58,8 @@ export interface BullMQDriverOptions {
  *   expires and BullMQ's stalled-job check puts the job back; it runs again as a later attempt.
  * - Delays and releases are BullMQ delayed jobs. Completed jobs are removed from Redis.
  * - Failed jobs are kept in Redis (`RedisFailedJobStore`), so every machine sees the same ones.
+ * - The locks and counters of `WithoutOverlapping`, `RateLimited`, `ThrottlesExceptions` and
+ *   unique jobs are kept in Redis (`RedisAtomicStore`), so the limits hold across machines.
  *
  * @example
  * configureQueues(app, {
@@ -66,6 +70,8 @@ export interface BullMQDriverOptions {
 export class BullMQDriver implements QueueDriver {
   readonly runsOnPush = false;
   readonly failedJobs: FailedJobStore;
+  /** Locks and counters of job middleware and unique jobs, in Redis: they hold across machines. */
+  readonly atomics: AtomicStore;
   /** The key prefix. */
   readonly prefix: string;
 
@@ -91,6 +97,7 @@ export class BullMQDriver implements QueueDriver {
     };
     this.#client = this.#redis();
     this.failedJobs = options.failedJobs ?? new RedisFailedJobStore(this.#client, this.prefix);
+    this.atomics = new RedisAtomicStore(this.#client, this.prefix);
   }
 
   async push(body: string, options: DriverPushOptions): Promise<PushReceipt> {

@@ -1,7 +1,15 @@
-import { Job, ShouldQueue } from '@epilogue/bus';
+import { Dispatcher, Job, ShouldQueue, type ChainCatchJob, type ChainFailure } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
 import { BullMQDriver, RedisFailedJobStore } from '@epilogue/bullmq';
-import { configureQueues, queueManager, QueuedJob, Worker, type QueuedJobOptions } from '@epilogue/queue';
+import {
+  configureQueues,
+  queueManager,
+  QueuedJob,
+  ShouldBeUnique,
+  WithoutOverlapping,
+  Worker,
+  type QueuedJobOptions,
+} from '@epilogue/queue';
 import { Redis } from 'ioredis';
 import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
 
@@ -42,6 +50,58 @@ class Doomed extends QueuedJob implements QueuedJobOptions {
   }
   failed(error: unknown) {
     Doomed.failures.push(String(error));
+  }
+}
+
+let overlapping = 0;
+let mostOverlapping = 0;
+
+@ShouldQueue()
+class ChargeAccount extends QueuedJob implements QueuedJobOptions {
+  tries = 0;
+  constructor(public n: number) {
+    super();
+  }
+  middleware() {
+    return [new WithoutOverlapping('account-7').releaseAfter(0.01).expireAfter(10)];
+  }
+  async handle() {
+    mostOverlapping = Math.max(mostOverlapping, ++overlapping);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    overlapping--;
+    ran.push(`charge ${this.n}`);
+  }
+}
+
+@ShouldQueue()
+@ShouldBeUnique()
+class RebuildSearch extends QueuedJob {
+  uniqueId = 'catalog';
+  uniqueFor = 60;
+  handle() {
+    ran.push('rebuild');
+  }
+}
+
+@ShouldQueue()
+class Step extends QueuedJob {
+  constructor(
+    public label: string,
+    public breaks = false,
+  ) {
+    super();
+  }
+  handle() {
+    ran.push(this.label);
+    if (this.breaks) throw new Error(`${this.label} broke`);
+  }
+}
+
+@ShouldQueue()
+class ReportChainFailure extends Job implements ChainCatchJob {
+  chainFailure?: ChainFailure;
+  handle() {
+    ran.push(`caught ${this.chainFailure?.job}: ${this.chainFailure?.error.message}`);
   }
 }
 
@@ -111,6 +171,59 @@ describeWithRedis('Worker on BullMQDriver (local Redis)', () => {
     await queueManager(app).failedJobs().retry(id);
     expect(await driver.failedJobs.list()).toEqual([]);
     expect(await queueManager(app).size()).toBe(1);
+  });
+
+  describe('two machines: two applications, two drivers, one Redis prefix', () => {
+    let otherApp: Application;
+    let otherDriver: BullMQDriver;
+    beforeEach(() => {
+      otherApp = new Application({ report: (error) => errors.push(error) });
+      otherDriver = new BullMQDriver({ connection: REDIS, prefix });
+      configureQueues(otherApp, { default: 'redis', connections: { redis: otherDriver } });
+      overlapping = 0;
+      mostOverlapping = 0;
+    });
+    afterEach(() => otherDriver.close());
+
+    it('WithoutOverlapping holds across machines: jobs with one key never run at once', async () => {
+      await Promise.all(Array.from({ length: 8 }, (_, n) => ChargeAccount.dispatch(n)));
+      const here = new Worker(app, { concurrency: 4 });
+      const there = new Worker(otherApp, { concurrency: 4 });
+      const running = [here.run(), there.run()];
+      await until(() => ran.length === 8, 10_000);
+      await Promise.all([here.stop(), there.stop()]);
+      await Promise.all(running);
+      expect(mostOverlapping).toBe(1);
+      expect([...ran].sort()).toEqual(Array.from({ length: 8 }, (_, n) => `charge ${n}`).sort());
+    });
+
+    it('a unique job dispatched on one machine is skipped on the other until it ran', async () => {
+      expect(typeof (await RebuildSearch.dispatch())).toBe('string');
+      const skipped = await otherApp.container.resolve(Dispatcher).dispatch(new RebuildSearch());
+      expect(skipped).toBeNull();
+      expect(await queueManager(app).size()).toBe(1);
+      await new Worker(otherApp, { stopWhenEmpty: true }).run();
+      expect(ran).toEqual(['rebuild']);
+      expect(typeof (await otherApp.container.resolve(Dispatcher).dispatch(new RebuildSearch()))).toBe('string');
+    });
+  });
+
+  it('runs a chain in order across two workers, and its catch job once when a link fails for good', async () => {
+    const bus = app.container.resolve(Dispatcher);
+    await bus.chain([new Step('a'), new Step('b'), new Step('c')]).dispatch();
+    await bus
+      .chain([new Step('x'), new Step('y', true), new Step('z')])
+      .catch(new ReportChainFailure())
+      .onQueue('other')
+      .dispatch();
+    const workers = [new Worker(app, { queues: ['default', 'other'] }), new Worker(app, { queues: ['other', 'default'] })];
+    const running = workers.map((worker) => worker.run());
+    await until(() => ran.length === 6);
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await Promise.all(running);
+    expect(ran.filter((label) => 'abc'.includes(label))).toEqual(['a', 'b', 'c']);
+    expect(ran.filter((label) => !'abc'.includes(label))).toEqual(['x', 'y', 'caught Step: y broke']);
+    expect((await driver.failedJobs.list()).length).toBe(1);
   });
 
   it('refuses bad options with a clear error', () => {

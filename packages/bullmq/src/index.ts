@@ -15,4 +15,5 @@
  */
 export { BullMQDriver } from './bullmq-driver.js';
 export type { BullMQDriverOptions } from './bullmq-driver.js';
+export { RedisAtomicStore } from './redis-atomic-store.js';
 export { RedisFailedJobStore } from './redis-failed-job-store.js';

@@ -2,7 +2,8 @@ import { Application, bindPerApplication, Pipeline, type Constructor, type Pipe 
 import { InvalidHandlerError, InvalidJobError } from './errors.js';
 import { callMappedHandler, callSelfHandling, handlerMethod, type Handler } from './handler.js';
 import { JobEvents, type DispatchMode, type JobEventListener, type JobEventMap } from './job-events.js';
-import { SyncConnection, type QueueConnectionResolver } from './queue-connection.js';
+import { PendingChain } from './pending-chain.js';
+import { SyncConnection, type QueueConnectionResolver, type QueuedChain } from './queue-connection.js';
 import { isShouldQueue } from './should-queue.js';
 
 /**
@@ -46,6 +47,7 @@ export class Dispatcher {
   readonly #handlers = new Map<Constructor, Handler>();
   #pipes: Pipe<object>[] = [];
   #queues: QueueConnectionResolver;
+  #hasQueueResolver = false;
   #afterResponseNow = false;
   readonly #container = () => this.#app.currentScope().container;
   readonly #reportListenerError = (error: unknown) => this.#app.report(error, { phase: 'job-event' });
@@ -116,13 +118,31 @@ export class Dispatcher {
   /**
    * Pushes the job to its connection (`job.connection`, else the default) on `job.queue`, after `job.delay` seconds.
    *
+   * @param chain - When the job is the first of a chain: the rest of it. Its connection, queue
+   *   and delay apply to this job too when it sets none of its own.
    * @returns What the connection returns: a job id, or the result for the `sync` connection.
    */
-  async dispatchToQueue(job: object): Promise<unknown> {
+  async dispatchToQueue(job: object, chain?: QueuedChain): Promise<unknown> {
     assertJob(job);
     this.#emit('dispatched', { job, mode: 'queue' });
     const { connection, queue, delay } = job as QueueableJob;
-    return this.#queues.connection(connection).push(job, { queue, delay });
+    if (chain === undefined) return this.#queues.connection(connection).push(job, { queue, delay });
+    const options = { queue: queue ?? chain.queue, delay: delay ?? chain.delay, chain };
+    return this.#queues.connection(connection ?? chain.connection).push(job, options);
+  }
+
+  /**
+   * Starts a chain: each job runs once the one before it succeeded; a failure stops the chain
+   * and runs its catch handlers. See `PendingChain` for where it runs and what `catch()` takes.
+   *
+   * @param jobs - The jobs, in order.
+   * @returns The chain, to set options on and `dispatch()`.
+   * @example
+   * await bus.chain([new ImportFeed(id), new IndexFeed(id)]).catch(new ReportImportFailure(id)).dispatch();
+   */
+  chain(jobs: readonly object[]): PendingChain {
+    const chained = Array.isArray(jobs) ? [...jobs] : jobs;
+    return new PendingChain(this, this.#app, () => chained);
   }
 
   /** Sets the pipes every job passes through before its handler (replacing earlier ones). */
@@ -172,7 +192,13 @@ export class Dispatcher {
   /** Sets where `dispatch()` sends `ShouldQueue` jobs. The queue package calls this. */
   setQueueResolver(resolver: QueueConnectionResolver): this {
     this.#queues = resolver;
+    this.#hasQueueResolver = true;
     return this;
+  }
+
+  /** Whether `setQueueResolver()` was called: without it, `ShouldQueue` jobs and chains run in this process. */
+  hasQueueResolver(): boolean {
+    return this.#hasQueueResolver;
   }
 
   /**

@@ -53,3 +53,57 @@ export class InvalidHandlerError extends EpilogueError {
     );
   }
 }
+
+/** Thrown (as a rejection of `dispatch()`, or by `catch()`) when a chain is not built as it must be. */
+export class InvalidChainError extends EpilogueError {
+  static empty(): InvalidChainError {
+    return new InvalidChainError(
+      'E_INVALID_CHAIN',
+      'A chain needs at least one job: dispatcher.chain([new FirstJob(), new SecondJob()]).',
+    );
+  }
+
+  /** @param value - What was given instead of a list of jobs. */
+  static notAList(value: unknown): InvalidChainError {
+    return new InvalidChainError(
+      'E_INVALID_CHAIN',
+      `chain() and withChain() take a list of job instances; got ${describe(value)}.`,
+    );
+  }
+
+  /** @param value - What was given to `catch()`. */
+  static forCatch(value: unknown): InvalidChainError {
+    return new InvalidChainError(
+      'E_INVALID_CHAIN',
+      `A chain's catch() takes a job instance (dispatched when the chain fails, with the failure in ` +
+        `its \`chainFailure\` field) or, for a chain that runs in this process, a function; got ${describe(value)}.`,
+    );
+  }
+
+  /** @param name - The class given to `catch()`. */
+  static forClass(name: string): InvalidChainError {
+    return new InvalidChainError(
+      'E_INVALID_CHAIN',
+      `A chain's catch() was given the class ${name || '(anonymous)'}; pass an instance of it: ` +
+        `.catch(new ${name || 'TheJob'}(...)).`,
+    );
+  }
+}
+
+/**
+ * Thrown (as a rejection of `dispatch()`) when a chain that goes through a queue has a function
+ * as its catch: a function cannot reach the worker on which a job of the chain fails.
+ */
+export class ChainCatchNotQueueableError extends EpilogueError {
+  /** @param handler - The function given to `catch()`. */
+  static forFunction(handler: (...args: never[]) => unknown): ChainCatchNotQueueableError {
+    return new ChainCatchNotQueueableError(
+      'E_CHAIN_CATCH_NOT_QUEUEABLE',
+      `This chain goes through a queue, so its catch() cannot be a function (${describe(handler)}): ` +
+        'a function cannot travel to the worker where a job of the chain fails. Pass a job instead, ' +
+        'such as .catch(new ReportChainFailure(orderId)): a registered ShouldQueue job, queued with the ' +
+        'chain and dispatched once when a job of it fails for good, with the failure in its ' +
+        '`chainFailure` field.',
+    );
+  }
+}

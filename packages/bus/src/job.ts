@@ -1,5 +1,6 @@
 import { Application } from '@epilogue/core';
 import { Dispatcher } from './dispatcher.js';
+import { PendingChain } from './pending-chain.js';
 import { PendingDispatch } from './pending-dispatch.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -72,6 +73,26 @@ export abstract class Job {
     const job = new this(...args) as InstanceType<C>;
     if (typeof condition === 'function' && !condition(job)) return undefined;
     return pendingDispatch(job);
+  }
+
+  /**
+   * Starts a chain with this job, built from the arguments later given to `dispatch()`, followed by `jobs`.
+   *
+   * @param jobs - The jobs that run after this one, in order.
+   * @returns A `PendingChain` whose `dispatch()` takes this job's constructor arguments.
+   * @throws {NoApplicationError} When no application exists.
+   * @example
+   * await ImportFeed.withChain([new IndexFeed(feedId), new NotifyImported(feedId)])
+   *   .catch(new ReportImportFailure(feedId))
+   *   .dispatch(feedId);
+   */
+  static withChain<C extends JobClass>(this: C, jobs: readonly object[]): PendingChain<ConstructorParameters<C>> {
+    const app = Application.getInstance();
+    // Not a list: dispatch() refuses it, once it has the first job's arguments.
+    const chained: unknown = Array.isArray(jobs) ? [...jobs] : jobs;
+    const build = (...args: ConstructorParameters<C>) =>
+      Array.isArray(chained) ? [new this(...args), ...chained] : chained;
+    return new PendingChain(app.container.resolve(Dispatcher), app, build);
   }
 
   /** Dispatches like `dispatch()` unless `condition` holds (a function receives the built job). */

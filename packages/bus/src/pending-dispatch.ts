@@ -1,4 +1,5 @@
 import type { Application } from '@epilogue/core';
+import { DispatchResult } from './dispatch-result.js';
 import { jobName, type Dispatcher, type QueueableJob } from './dispatcher.js';
 
 /**
@@ -10,15 +11,13 @@ import { jobName, type Dispatcher, type QueueableJob } from './dispatcher.js';
  * @example
  * await ProcessPodcast.dispatch(podcast).onQueue('audio').delay(10);
  */
-export class PendingDispatch<J extends object, R = unknown> implements PromiseLike<R> {
+export class PendingDispatch<J extends object, R = unknown> extends DispatchResult<R> {
   /** The job that will be dispatched. */
   readonly job: J;
 
   readonly #app: Application;
   readonly #dispatcher: Dispatcher;
-  readonly #result: Promise<R>;
   #afterResponse = false;
-  #observed = false;
 
   /**
    * @param job - The job.
@@ -26,14 +25,10 @@ export class PendingDispatch<J extends object, R = unknown> implements PromiseLi
    * @param app - The application whose reporter receives failures nobody awaits.
    */
   constructor(job: J, dispatcher: Dispatcher, app: Application) {
+    super();
     this.job = job;
     this.#dispatcher = dispatcher;
     this.#app = app;
-    this.#result = new Promise<R>((resolve, reject) => {
-      queueMicrotask(() => this.#fire().then(resolve, (error) => this.#fail(error, reject)));
-    });
-    // The rejection is either observed by an awaiting caller or reported: never unhandled.
-    this.#result.catch(() => undefined);
   }
 
   /** Sends the job to this connection. */
@@ -60,28 +55,12 @@ export class PendingDispatch<J extends object, R = unknown> implements PromiseLi
     return this;
   }
 
-  then<T = R, E = never>(
-    onFulfilled?: ((value: R) => T | PromiseLike<T>) | null,
-    onRejected?: ((reason: unknown) => E | PromiseLike<E>) | null,
-  ): Promise<T | E> {
-    this.#observed = true;
-    return this.#result.then(onFulfilled, onRejected);
-  }
-
-  /** Like `Promise.prototype.catch`. */
-  catch<E = never>(onRejected: (reason: unknown) => E | PromiseLike<E>): Promise<R | E> {
-    return this.then(undefined, onRejected);
-  }
-
-  #fire(): Promise<R> {
+  protected start(): Promise<R> {
     if (this.#afterResponse) return this.#dispatcher.dispatchAfterResponse(this.job) as Promise<R>;
     return this.#dispatcher.dispatch(this.job) as Promise<R>;
   }
 
-  #fail(error: unknown, reject: (error: unknown) => void): void {
-    if (!this.#observed) {
-      this.#app.report(error, { ...this.#app.currentScope().reportContext('dispatch'), job: jobName(this.job) });
-    }
-    reject(error);
+  protected report(error: unknown): void {
+    this.#app.report(error, { ...this.#app.currentScope().reportContext('dispatch'), job: jobName(this.job) });
   }
 }

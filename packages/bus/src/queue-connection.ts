@@ -4,6 +4,26 @@ export interface PushOptions {
   queue?: string;
   /** Seconds to wait before the job may run. */
   delay?: number;
+  /**
+   * When the job is the first of a chain: the rest of it, which the connection carries with the
+   * job and dispatches as each job completes. A connection that cannot carry chains must refuse
+   * a push that has one rather than drop it.
+   */
+  chain?: QueuedChain;
+}
+
+/** The rest of a chain, handed to a queue connection with the chain's first job. */
+export interface QueuedChain {
+  /** The jobs that run after the first one, in order. */
+  readonly jobs: readonly object[];
+  /** The jobs to dispatch, once, when a job of the chain fails for good (`chainFailure` set). */
+  readonly catch: readonly object[];
+  /** The connection of every job that names none of its own. */
+  readonly connection?: string;
+  /** The queue of every job that names none of its own. */
+  readonly queue?: string;
+  /** The delay, in seconds, of every job that sets none of its own. */
+  readonly delay?: number;
 }
 
 /**

@@ -26,6 +26,17 @@ describe('errors', () => {
       queue.WorkerStopTimeoutError.after(1, ['a']),
       new queue.WorkerAlreadyStartedError(),
       new queue.NoTestRunnerError(),
+      queue.InvalidJobMiddlewareError.forOption('WithoutOverlapping', 'releaseAfter', 'seconds ≥ 0', -1),
+      queue.RateLimiterNotFoundError.named('backups', []),
+      queue.InvalidRateLimitError.because('x'),
+      queue.CliUsageError.unknownCommand('x', ['queue:work']),
+      queue.CliUsageError.missingOption('queue:work', '--app', 'epilogue queue:work --app app.js'),
+      queue.CliUsageError.invalidOption('--concurrency', 'a whole number', 'x'),
+      queue.CliUsageError.invalidArguments('queue:work', 'x'),
+      queue.AppModuleError.notFound('app.js', '/app.js'),
+      queue.AppModuleError.failed('/app.js', new Error('x')),
+      queue.AppModuleError.noApplication('/app.js', []),
+      queue.WorkerInterruptedError.bySignal('SIGINT', ['a']),
     ];
     for (const error of made) {
       expect(error).toBeInstanceOf(EpilogueError);

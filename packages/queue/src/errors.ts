@@ -321,13 +321,154 @@ export class WorkerAlreadyStartedError extends EpilogueError {
   }
 }
 
-/** Thrown by `describeQueueDriver()` when no test runner globals (`describe`, `it`) exist. */
+/** Thrown by `describeQueueDriver()` and `describeAtomicStore()` when no test runner globals (`describe`, `it`) exist. */
 export class NoTestRunnerError extends EpilogueError {
   constructor() {
     super(
       'E_NO_TEST_RUNNER',
-      'describeQueueDriver() needs a test runner with global describe/it/beforeEach/afterEach ' +
-        '(Jest, Vitest with globals, Mocha), or pass them as the `runner` option.',
+      'describeQueueDriver() and describeAtomicStore() need a test runner with global ' +
+        'describe/it/beforeEach/afterEach (Jest, Vitest with globals, Mocha), or pass them as the `runner` option.',
     );
+  }
+}
+
+/** Thrown by the `epilogue` CLI for a command line it cannot run; it prints the message and exits 1. */
+export class CliUsageError extends EpilogueError {
+  /**
+   * @param name - The command asked for.
+   * @param known - The commands there are.
+   */
+  static unknownCommand(name: string, known: readonly string[]): CliUsageError {
+    return new CliUsageError(
+      'E_CLI_UNKNOWN_COMMAND',
+      `There is no command "${name}". Commands: ${known.join(', ')}. Run \`epilogue --help\` for what each does.`,
+    );
+  }
+
+  /**
+   * @param command - The command that needs it.
+   * @param option - The option, such as `--app`.
+   * @param example - A usage example that gives it.
+   */
+  static missingOption(command: string, option: string, example: string): CliUsageError {
+    return new CliUsageError(
+      'E_CLI_MISSING_OPTION',
+      `${command} needs the ${option} option, for example: ${example}.`,
+    );
+  }
+
+  /**
+   * @param option - The option, such as `--concurrency`.
+   * @param expected - What its value should be.
+   * @param value - The value given.
+   */
+  static invalidOption(option: string, expected: string, value: string): CliUsageError {
+    return new CliUsageError('E_CLI_INVALID_OPTION', `${option} must be ${expected}; got "${value}".`);
+  }
+
+  /**
+   * @param command - The command (or `epilogue` before one was named).
+   * @param detail - What is wrong with the arguments.
+   */
+  static invalidArguments(command: string, detail: string): CliUsageError {
+    const help = command === 'epilogue' ? 'epilogue --help' : `epilogue ${command} --help`;
+    return new CliUsageError('E_CLI_INVALID_ARGUMENTS', `${detail}. Run \`${help}\` for usage.`);
+  }
+}
+
+/** Thrown by the `epilogue` CLI when the `--app` module does not give it an application. */
+export class AppModuleError extends EpilogueError {
+  /**
+   * @param given - The path as given.
+   * @param resolved - The absolute path it was looked for at.
+   */
+  static notFound(given: string, resolved: string): AppModuleError {
+    return new AppModuleError(
+      'E_APP_MODULE_NOT_FOUND',
+      `No app module at ${resolved} (from --app ${given}). Point --app at the built JavaScript file ` +
+        'that exports your Application, relative to the current directory.',
+    );
+  }
+
+  /**
+   * @param path - The module's absolute path.
+   * @param cause - What loading it (or its factory function) threw.
+   */
+  static failed(path: string, cause: unknown): AppModuleError {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new AppModuleError(
+      'E_APP_MODULE_FAILED',
+      `The app module ${path} could not be loaded: ${reason}. Fix the error it throws; run ` +
+        `\`node ${path}\` to see it on its own.`,
+      { cause },
+    );
+  }
+
+  /**
+   * @param path - The module's absolute path.
+   * @param exported - The names it exports.
+   */
+  static noApplication(path: string, exported: readonly string[]): AppModuleError {
+    return new AppModuleError(
+      'E_APP_MODULE_NO_APPLICATION',
+      `The app module ${path} exports no Application (its exports: ${exported.join(', ') || 'none'}). ` +
+        'Export the configured app as `export const app = ...` or `export default app`, or a ' +
+        'function (possibly async) that returns it.',
+    );
+  }
+}
+
+/** Reported by `epilogue queue:work` when a second signal made it exit before running jobs finished. */
+export class WorkerInterruptedError extends EpilogueError {
+  /**
+   * @param signal - The signal received while stopping.
+   * @param running - The ids of the jobs still running.
+   */
+  static bySignal(signal: string, running: readonly string[]): WorkerInterruptedError {
+    const jobs = running.length > 0 ? ` with ${running.length} job(s) still running (${running.join(', ')})` : '';
+    return new WorkerInterruptedError(
+      'E_WORKER_INTERRUPTED',
+      `Received ${signal} again while stopping: exiting at once${jobs}. Their drivers will deliver ` +
+        'them again if they did not finish; send one signal to let running jobs finish.',
+    );
+  }
+}
+
+/** Thrown when job middleware (`WithoutOverlapping`, `RateLimited`, `ThrottlesExceptions`) is given an unusable option. */
+export class InvalidJobMiddlewareError extends EpilogueError {
+  /**
+   * @param middleware - The middleware's class name.
+   * @param option - The option or argument.
+   * @param expected - What it should be.
+   * @param value - What it is.
+   */
+  static forOption(middleware: string, option: string, expected: string, value: unknown): InvalidJobMiddlewareError {
+    return new InvalidJobMiddlewareError(
+      'E_INVALID_JOB_MIDDLEWARE',
+      `${middleware}: \`${option}\` must be ${expected}; got ${describe(value)}. Fix the job's middleware().`,
+    );
+  }
+}
+
+/** Thrown when a job runs through `RateLimited(name)` and no rate limiter has that name. */
+export class RateLimiterNotFoundError extends EpilogueError {
+  /**
+   * @param name - The name asked for.
+   * @param known - The names defined.
+   */
+  static named(name: string, known: readonly string[]): RateLimiterNotFoundError {
+    return new RateLimiterNotFoundError(
+      'E_RATE_LIMITER_NOT_FOUND',
+      `No rate limiter is named "${name}" (defined: ${known.join(', ') || 'none'}). Define it with ` +
+        `defineRateLimit(app, '${name}', (job) => ({ max, decaySeconds })) in every process that runs the job.`,
+    );
+  }
+}
+
+/** Thrown by `defineRateLimit()` for an unusable definition, and when a rate limiter returns an unusable limit. */
+export class InvalidRateLimitError extends EpilogueError {
+  /** @param detail - What is wrong and how to fix it. */
+  static because(detail: string): InvalidRateLimitError {
+    return new InvalidRateLimitError('E_INVALID_RATE_LIMIT', detail);
   }
 }

@@ -4,7 +4,9 @@
  * classes, and runs it in its own scope with retries, timeouts and a failed store.
  *
  * Drivers: `SyncDriver` (runs at once) and `MemoryDriver` (in this process). Every driver
- * implements `QueueDriver` and passes `describeQueueDriver()`.
+ * implements `QueueDriver` and passes `describeQueueDriver()`. Job middleware
+ * (`WithoutOverlapping`, `RateLimited`, `ThrottlesExceptions`) and unique jobs (`@ShouldBeUnique()`)
+ * keep their locks and counters in the connection's `AtomicStore`.
  *
  * @module
  * @example
@@ -25,6 +27,13 @@
  */
 import '@epilogue/bus';
 
+export { runCli } from './cli/run-cli.js';
+export type { CliIo, CliSignal, CliStream } from './cli/cli-io.js';
+export type { AtomicStore, CounterState } from './atomics/atomic-store.js';
+export { MemoryAtomicStore } from './atomics/memory-atomic-store.js';
+export type { MemoryAtomicStoreOptions } from './atomics/memory-atomic-store.js';
+export { QueuedChains } from './chain/queued-chains.js';
+export type { ChainJobPlace, QueuedChainsOptions } from './chain/queued-chains.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { configureQueues, queueManager } from './configure-queues.js';
@@ -44,12 +53,16 @@ export type {
 export { SyncDriver } from './driver/sync-driver.js';
 export type { SyncDriverOptions } from './driver/sync-driver.js';
 export {
+  AppModuleError,
+  CliUsageError,
   DriverClosedError,
   DuplicateJobNameError,
   FailedJobNotFoundError,
+  InvalidJobMiddlewareError,
   InvalidJobOptionError,
   InvalidPayloadError,
   InvalidQueueConfigError,
+  InvalidRateLimitError,
   JobMarkedFailedError,
   JobNotRegisteredError,
   JobNotSerializableError,
@@ -57,9 +70,11 @@ export {
   MaxAttemptsExceededError,
   NoConsumerError,
   NoTestRunnerError,
+  RateLimiterNotFoundError,
   QueuesNotConfiguredError,
   UnknownConnectionError,
   WorkerAlreadyStartedError,
+  WorkerInterruptedError,
   WorkerStopTimeoutError,
 } from './errors.js';
 export type { PayloadRejection } from './errors.js';
@@ -68,16 +83,28 @@ export type { FailedJobRecord, FailedJobStore } from './failed/failed-job-store.
 export { FailedJobs } from './failed/failed-jobs.js';
 export { MemoryFailedJobStore } from './failed/memory-failed-job-store.js';
 export type { QueuedJobOptions } from './payload/job-options.js';
+export type { ChainLink, ChainPayload } from './payload/chain-payload.js';
 export { PAYLOAD_VERSION } from './payload/job-payload.js';
 export type { JobPayload } from './payload/job-payload.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, PayloadCodec } from './payload/payload-codec.js';
 export type { DecodedJob, EncodedJob, PayloadCodecOptions } from './payload/payload-codec.js';
+export { RateLimited } from './middleware/rate-limited.js';
+export { defineRateLimit } from './middleware/rate-limits.js';
+export type { RateLimit, RateLimiter, RateLimitResult } from './middleware/rate-limits.js';
+export { ThrottlesExceptions } from './middleware/throttles-exceptions.js';
+export { WithoutOverlapping } from './middleware/without-overlapping.js';
+export { QueueEvents } from './queue-events.js';
+export type { JobSkipped, QueueEventListener, QueueEventMap } from './queue-events.js';
 export { QueueManager, SYNC_MAX_ATTEMPTS } from './queue-manager.js';
 export type { QueueConfig } from './queue-manager.js';
 export { jobRegistry, JobRegistry, registerJobs } from './registry/job-registry.js';
 export type { JobClasses } from './registry/job-registry.js';
+export { describeAtomicStore } from './testing/describe-atomic-store.js';
+export type { AtomicStoreFactory, AtomicStoreSuiteOptions } from './testing/describe-atomic-store.js';
 export { describeQueueDriver } from './testing/describe-queue-driver.js';
 export type { QueueDriverFactory, QueueDriverSuiteOptions, TestRunner } from './testing/describe-queue-driver.js';
+export { isShouldBeUnique, ShouldBeUnique, ShouldBeUniqueUntilProcessing } from './unique/should-be-unique.js';
+export type { UniqueJob } from './unique/should-be-unique.js';
 export { JobRunner } from './worker/job-runner.js';
 export type { JobRunnerOptions, RunReport } from './worker/job-runner.js';
 export { queueContext } from './worker/queue-context.js';

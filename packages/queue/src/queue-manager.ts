@@ -1,11 +1,16 @@
 import { jobName, type PushOptions, type QueueConnection, type QueueConnectionResolver } from '@epilogue/bus';
 import { describe, type Application } from '@epilogue/core';
+import type { AtomicStore } from './atomics/atomic-store.js';
+import { applicationMemoryStore } from './atomics/memory-atomic-store.js';
+import { QueuedChains } from './chain/queued-chains.js';
 import { systemClock, type Clock } from './clock.js';
-import type { QueueDriver } from './driver/queue-driver.js';
+import type { PushReceipt, QueueDriver } from './driver/queue-driver.js';
 import { InvalidJobOptionError, InvalidQueueConfigError, UnknownConnectionError } from './errors.js';
 import { FailedJobs } from './failed/failed-jobs.js';
 import { PayloadCodec, type PayloadCodecOptions } from './payload/payload-codec.js';
+import { QueueEvents, type QueueEventListener, type QueueEventMap } from './queue-events.js';
 import { jobRegistry } from './registry/job-registry.js';
+import { uniqueLockOf } from './unique/should-be-unique.js';
 import { JobRunner } from './worker/job-runner.js';
 
 /**
@@ -39,10 +44,15 @@ export class QueueManager implements QueueConnectionResolver {
   readonly defaultConnection: string;
   /** The queue for jobs that name none. */
   readonly defaultQueue: string;
+  /** The manager's events (`skipped`). */
+  readonly events = new QueueEvents();
+  /** Moves chains along: what every `JobRunner` of this manager uses to push a chain's next or catch jobs. */
+  readonly chains: QueuedChains;
 
   readonly #app: Application;
   readonly #drivers: ReadonlyMap<string, QueueDriver>;
   readonly #connections = new Map<string, QueueConnection>();
+  readonly #reportListenerError = (error: unknown) => this.#app.report(error, { phase: 'queue-event' });
 
   /**
    * @param app - The application.
@@ -56,6 +66,8 @@ export class QueueManager implements QueueConnectionResolver {
     this.defaultQueue = config.defaultQueue ?? 'default';
     this.clock = config.clock ?? systemClock;
     this.payloads = new PayloadCodec(jobRegistry(app), config);
+    const driverOf = (name?: string) => this.driver(name);
+    this.chains = new QueuedChains(app, { codec: this.payloads, driver: driverOf, defaultQueue: this.defaultQueue });
     for (const [name, driver] of this.#drivers) {
       if (driver.runsOnPush) driver.consume([], this.createRunner(name, true).handle, { concurrency: Infinity });
     }
@@ -73,7 +85,7 @@ export class QueueManager implements QueueConnectionResolver {
     let connection = this.#connections.get(key);
     if (connection === undefined) {
       const driver = this.driver(key);
-      connection = { push: (job, options) => this.#push(driver, job, options) };
+      connection = { push: (job, options) => this.#push(key, driver, job, options) };
       this.#connections.set(key, connection);
     }
     return connection;
@@ -89,6 +101,26 @@ export class QueueManager implements QueueConnectionResolver {
     const driver = this.#drivers.get(key);
     if (driver === undefined) throw UnknownConnectionError.named(key, [...this.#drivers.keys()]);
     return driver;
+  }
+
+  /**
+   * The store of locks and counters of a connection, used by job middleware and unique jobs:
+   * its driver's `atomics`, else the application's `MemoryAtomicStore` (one for all such
+   * connections, so that locks hold across them within the process).
+   *
+   * @throws {UnknownConnectionError} For a name that is not configured.
+   */
+  atomics(name?: string): AtomicStore {
+    return this.driver(name).atomics ?? applicationMemoryStore(this.#app);
+  }
+
+  /**
+   * Adds a listener to a manager event.
+   *
+   * @returns A function that removes it.
+   */
+  on<E extends keyof QueueEventMap>(event: E, listener: QueueEventListener<E>): () => void {
+    return this.events.on(event, listener);
   }
 
   /** The names of the configured connections. */
@@ -128,20 +160,40 @@ export class QueueManager implements QueueConnectionResolver {
    */
   createRunner(connection: string, inline = false): JobRunner {
     const maxAttempts = inline ? SYNC_MAX_ATTEMPTS : undefined;
-    return new JobRunner(this.#app, { connection, codec: this.payloads, clock: this.clock, inline, maxAttempts });
+    return new JobRunner(this.#app, {
+      connection,
+      codec: this.payloads,
+      clock: this.clock,
+      atomics: this.atomics(connection),
+      chains: this.chains,
+      inline,
+      maxAttempts,
+    });
   }
 
-  async #push(driver: QueueDriver, job: object, options: PushOptions): Promise<unknown> {
-    const { payload, body } = this.payloads.encode(job);
+  // A unique job takes its lock before it is pushed, owned by its payload id so that only the
+  // worker that finishes this very job frees it; a push that fails frees it at once.
+  async #push(connection: string, driver: QueueDriver, job: object, options: PushOptions): Promise<unknown> {
+    const chain = options.chain === undefined ? undefined : this.chains.encode(options.chain);
+    const { payload, body } = this.payloads.encode(job, chain);
     const delay = options.delay ?? 0;
     if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
       throw InvalidJobOptionError.forOption(jobName(job), 'delay', 'seconds ≥ 0', delay);
     }
-    const receipt = await driver.push(body, {
-      id: payload.id,
-      queue: options.queue ?? this.defaultQueue,
-      delayMs: delay * 1000,
-    });
+    const unique = uniqueLockOf(job, payload.job);
+    const atomics = this.atomics(connection);
+    if (unique !== undefined && !(await atomics.acquire(unique.key, payload.id, unique.ttlMs))) {
+      this.events.emit('skipped', { job, connection, key: unique.key }, this.#reportListenerError);
+      return null;
+    }
+    const queue = options.queue ?? this.defaultQueue;
+    let receipt: PushReceipt;
+    try {
+      receipt = await this.chains.push(driver, body, { id: payload.id, queue, delayMs: delay * 1000 });
+    } catch (error) {
+      if (unique !== undefined) await atomics.release(unique.key, payload.id);
+      throw error;
+    }
     return driver.runsOnPush ? receipt.result : receipt.id;
   }
 }

@@ -23,6 +23,7 @@
  *
  * @module
  */
+import type { AtomicStore } from '../atomics/atomic-store.js';
 import type { FailedJobStore } from '../failed/failed-job-store.js';
 
 /** Where and when a payload should be delivered. */
@@ -116,6 +117,14 @@ export interface QueueDriver {
 
   /** Where jobs that failed for good are recorded; the driver writes to it on `fail` outcomes. */
   readonly failedJobs: FailedJobStore;
+
+  /**
+   * Where job middleware (`WithoutOverlapping`, `RateLimited`, `ThrottlesExceptions`) and unique
+   * jobs keep their locks and counters for this connection. A driver whose workers may run on
+   * several machines brings a shared store (the BullMQ driver: Redis); without one, the
+   * connection uses the application's `MemoryAtomicStore`, which holds within one process only.
+   */
+  readonly atomics?: AtomicStore;
 
   /**
    * Stores a payload for delivery.

@@ -1,4 +1,5 @@
 import { InvalidPayloadError } from '../errors.js';
+import { chainProblem, type ChainPayload } from './chain-payload.js';
 
 /** The payload version this package writes and reads. */
 export const PAYLOAD_VERSION = 1;
@@ -38,6 +39,8 @@ export interface JobPayload {
   retryUntil: number | null;
   /** When the job was dispatched, in milliseconds since the epoch. */
   createdAt: number;
+  /** For a job of a chain: the jobs after it and the chain's catch jobs. Absent otherwise. */
+  chain?: ChainPayload;
 }
 
 /**
@@ -53,6 +56,13 @@ export function assertPayloadShape(value: unknown): asserts value is JobPayload 
   }
   const problem = firstProblem(value);
   if (problem !== undefined) throw InvalidPayloadError.malformed(problem);
+  const chain = value.chain === undefined ? undefined : chainProblem(value.chain, carriedProblem);
+  if (chain !== undefined) throw InvalidPayloadError.malformed(chain);
+}
+
+// The payloads a chain carries are written by the same dispatch, so they have the same version.
+function carriedProblem(p: Record<string, unknown>): string | undefined {
+  return p.v === PAYLOAD_VERSION ? firstProblem(p) : `\`v\` is not ${PAYLOAD_VERSION}`;
 }
 
 function firstProblem(p: Record<string, unknown>): string | undefined {

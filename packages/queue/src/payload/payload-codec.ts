@@ -3,6 +3,7 @@ import type { Constructor } from '@epilogue/core';
 import { systemClock, type Clock } from '../clock.js';
 import { InvalidPayloadError, InvalidQueueConfigError, JobNotRegisteredError } from '../errors.js';
 import type { JobRegistry } from '../registry/job-registry.js';
+import { assertChainJobsRegistered, type ChainPayload } from './chain-payload.js';
 import { assertNoForbiddenKeys, buildInstance } from './decode-value.js';
 import { encodeFields } from './encode-value.js';
 import { readJobOptions } from './job-options.js';
@@ -77,13 +78,23 @@ export class PayloadCodec {
    * Writes a job as a payload.
    *
    * @param job - An instance of a registered job class.
+   * @param chain - When the job is the first of a chain: the rest of it, already written.
    * @returns The payload and its text.
    * @throws {JobNotRegisteredError} When the job's class is not registered.
    * @throws {JobNotSerializableError} Naming the first field that cannot be written.
    * @throws {InvalidJobOptionError} When `tries`, `backoff`... have unusable values.
    * @throws {InvalidPayloadError} `too-large`, when the payload exceeds the size limit.
    */
-  encode(job: object): EncodedJob {
+  encode(job: object, chain?: ChainPayload): EncodedJob {
+    const payload = this.payloadOf(job, chain);
+    return { payload, body: this.#write(payload) };
+  }
+
+  /**
+   * Builds a job's payload without writing it: for the jobs a chain carries in its first job's
+   * payload. Throws as `encode()` does, except for the size limit.
+   */
+  payloadOf(job: object, chain?: ChainPayload): JobPayload {
     const type = classOf(job);
     const name = this.#registry.nameOf(type);
     const payload: JobPayload = {
@@ -96,7 +107,18 @@ export class PayloadCodec {
       ...readJobOptions(job, type.name),
       createdAt: this.#clock.now(),
     };
-    return { payload, body: this.#write(payload) };
+    if (chain !== undefined) payload.chain = chain;
+    return payload;
+  }
+
+  /**
+   * Writes a payload built from another one (the next job of a chain): signs it, when a key is
+   * configured, and checks its size.
+   *
+   * @throws {InvalidPayloadError} `too-large`, when the payload exceeds the size limit.
+   */
+  write(payload: JobPayload): string {
+    return this.#write(payload);
   }
 
   /**
@@ -124,12 +146,14 @@ export class PayloadCodec {
   /**
    * Reads a payload and builds its job.
    *
-   * @throws {InvalidPayloadError} When the payload is refused, or names a class that is not registered.
+   * @throws {InvalidPayloadError} When the payload is refused, or names a class that is not
+   *   registered (its own, or that of a job its chain carries).
    */
   decode(body: unknown): DecodedJob {
     const payload = this.read(body);
     const type = this.#registry.classFor(payload.job);
     if (type === undefined) throw InvalidPayloadError.unknownJob(payload.job, 'job');
+    if (payload.chain !== undefined) assertChainJobsRegistered(payload.chain, this.#registry);
     return { payload, job: buildInstance(type, payload.data, this.#registry) };
   }
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import type { QueueDriver } from '../driver/queue-driver.js';
-import { NoTestRunnerError } from '../errors.js';
 import { describeStorageDriver } from './storage-driver-tests.js';
-import { consume, pause, pick, quietly, waitUntil } from './suite-helpers.js';
+import { consume, globalRunner, pause, pick, quietly, waitUntil } from './suite-helpers.js';
 
 /** The test runner functions the suite needs; Jest, Vitest (globals) and Mocha provide them. */
 export interface TestRunner {
@@ -174,11 +173,4 @@ function runsOnPush(factory: QueueDriverFactory): boolean {
   }
   void probe.close();
   return probe.runsOnPush;
-}
-
-function globalRunner(): TestRunner {
-  const g = globalThis as unknown as Partial<TestRunner>;
-  if (typeof g.describe !== 'function' || typeof g.it !== 'function') throw new NoTestRunnerError();
-  if (typeof g.beforeEach !== 'function' || typeof g.afterEach !== 'function') throw new NoTestRunnerError();
-  return g as TestRunner;
 }

@@ -1,10 +1,14 @@
 import { Dispatcher, type QueueableJob } from '@epilogue/bus';
 import { Pipeline, type Application, type Scope } from '@epilogue/core';
+import type { AtomicStore } from '../atomics/atomic-store.js';
+import { applicationMemoryStore } from '../atomics/memory-atomic-store.js';
+import type { QueuedChains } from '../chain/queued-chains.js';
 import type { Clock } from '../clock.js';
 import type { Delivery, DeliveryOutcome } from '../driver/queue-driver.js';
 import { JobTimedOutError, MaxAttemptsExceededError } from '../errors.js';
 import type { JobPayload } from '../payload/job-payload.js';
 import type { DecodedJob, PayloadCodec } from '../payload/payload-codec.js';
+import { uniqueLockOf } from '../unique/should-be-unique.js';
 import { AttemptContext, attachContext } from './queue-context.js';
 import { decideOutcome, exceededBeforeAttempt, type AttemptResult } from './retry-policy.js';
 
@@ -16,6 +20,17 @@ export interface JobRunnerOptions {
   codec: PayloadCodec;
   /** Compared with `retryUntil`. */
   clock: Clock;
+  /**
+   * The connection's locks and counters, for job middleware and unique jobs. Default: the
+   * application's `MemoryAtomicStore`.
+   */
+  atomics?: AtomicStore;
+  /**
+   * Moves chains along: pushes a chain's next job when its job completed, and its catch jobs
+   * when it failed for good. `createRunner()` passes the manager's `chains`; a runner built
+   * without it runs chained jobs but does not go on with their chains.
+   */
+  chains?: QueuedChains;
   /**
    * Run in the caller's scope and leave the final error to the caller (the sync driver), rather
    * than in a job scope of its own with every error reported (a worker).
@@ -44,12 +59,14 @@ const UNREADABLE = '(unreadable payload)';
  * Runs one delivered job, the way both a `Worker` and the sync driver do: reads the payload
  * (refusing what is not safe), builds the job, runs it through its middleware, the bus pipes
  * and its handler with its queue context attached, then decides its outcome and calls its
- * `failed()` hook once when it failed for good. It never throws.
+ * `failed()` hook once when it failed for good. For a job of a chain it then pushes the next job
+ * or dispatches the catch jobs (see `QueuedChains`). It never throws.
  */
 export class JobRunner {
   readonly #app: Application;
   readonly #dispatcher: Dispatcher;
   readonly #options: JobRunnerOptions;
+  readonly #atomics: AtomicStore;
 
   /**
    * @param app - The application whose dispatcher, scopes and reporter are used.
@@ -59,6 +76,7 @@ export class JobRunner {
     this.#app = app;
     this.#dispatcher = app.container.resolve(Dispatcher);
     this.#options = options;
+    this.#atomics = options.atomics ?? applicationMemoryStore(app);
   }
 
   /** The runner as a driver's delivery handler. */
@@ -98,22 +116,45 @@ export class JobRunner {
         ? MaxAttemptsExceededError.forJob(name, maxAttempts)
         : exceededBeforeAttempt(payload, delivery.attempts, this.#options.clock.now());
     if (exceeded !== undefined) {
+      await this.#freeUniqueLock(job, payload, scope);
       await this.#failed(job, exceeded, scope);
+      await this.#options.chains?.failed(payload, this.#where(delivery), exceeded);
       return { outcome: { type: 'fail', error: exceeded }, name, error: exceeded };
     }
-    const attempt = await this.#attempt(job, payload, delivery);
-    const outcome = decideOutcome(payload, delivery, attempt, this.#options.clock.now());
+    await this.#freeUniqueLock(job, payload, scope, true);
+    const { attempt, outcome } = await this.#decide(payload, delivery, await this.#attempt(job, payload, delivery));
+    if (outcome.type !== 'release') await this.#freeUniqueLock(job, payload, scope);
     const finalInline = this.#options.inline && outcome.type === 'fail';
     if (attempt.threw && !finalInline) {
       this.#app.report(attempt.error, { ...scope.reportContext('job'), ...this.#where(delivery), job: name });
     }
-    if (outcome.type === 'fail') await this.#failed(job, outcome.error, scope);
+    if (outcome.type === 'fail') {
+      await this.#failed(job, outcome.error, scope);
+      await this.#options.chains?.failed(payload, this.#where(delivery), outcome.error);
+    }
     const error = attempt.threw ? attempt.error : outcome.type === 'fail' ? outcome.error : undefined;
     return { outcome, name, error };
   }
 
+  // A job of a chain that completed pushes the next one before it is done. When that push
+  // fails, the attempt counts as failed with the push's error (and is retried): no chain is dropped.
+  async #decide(
+    payload: JobPayload,
+    delivery: Delivery,
+    attempt: AttemptResult,
+  ): Promise<{ attempt: AttemptResult; outcome: DeliveryOutcome }> {
+    const outcome = decideOutcome(payload, delivery, attempt, this.#options.clock.now());
+    const chains = this.#options.chains;
+    if (outcome.type !== 'complete' || payload.chain === undefined || chains === undefined) return { attempt, outcome };
+    const pushed = await chains.advance(payload, this.#where(delivery));
+    if (pushed === undefined) return { attempt, outcome };
+    const failed: AttemptResult = { ...attempt, threw: true, error: pushed.error };
+    return { attempt: failed, outcome: decideOutcome(payload, delivery, failed, this.#options.clock.now()) };
+  }
+
   async #attempt(job: object, payload: JobPayload, delivery: Delivery): Promise<AttemptResult> {
-    const context = new AttemptContext(payload.displayName, { ...delivery, connection: this.#options.connection });
+    const where = { ...delivery, connection: this.#options.connection };
+    const context = new AttemptContext(payload.displayName, where, this.#atomics);
     attachContext(job, context);
     const running = this.#invoke(job);
     const { timeout, displayName } = payload;
@@ -151,6 +192,19 @@ export class JobRunner {
       .send(job)
       .through(middleware)
       .then((passed) => this.#dispatcher.dispatchNow(passed));
+  }
+
+  // A unique job's lock is freed once the job will not run again (completed, deleted or failed
+  // for good), or as it starts for ShouldBeUniqueUntilProcessing. Only the lock this very job
+  // took (owned by its payload id) is freed, and a store that cannot be reached is reported.
+  async #freeUniqueLock(job: object, payload: JobPayload, scope: Scope, starting = false): Promise<void> {
+    try {
+      const lock = uniqueLockOf(job, payload.job);
+      if (lock === undefined || (starting && lock.until !== 'processing')) return;
+      await this.#atomics.release(lock.key, payload.id);
+    } catch (error) {
+      this.#app.report(error, { ...scope.reportContext('unique-lock'), job: payload.displayName });
+    }
   }
 
   async #failed(job: object, error: unknown, scope: Scope): Promise<void> {

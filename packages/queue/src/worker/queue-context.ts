@@ -1,3 +1,4 @@
+import type { AtomicStore } from '../atomics/atomic-store.js';
 import { InvalidJobOptionError, JobMarkedFailedError } from '../errors.js';
 
 const CONTEXT = Symbol.for('epilogue.queueContext');
@@ -18,6 +19,8 @@ export interface QueueContext {
   readonly attempts: number;
   /** Aborted when the attempt is abandoned because it ran past its `timeout`. */
   readonly signal: AbortSignal;
+  /** The connection's store of locks and counters, where job middleware keeps its state. */
+  readonly atomics: AtomicStore;
   /**
    * Puts the job back on its queue, to be attempted again after `delaySeconds` (this attempt
    * counts). The job is not failed, and its `failed()` hook does not run.
@@ -35,6 +38,7 @@ export class AttemptContext implements QueueContext {
   readonly connection: string;
   readonly queue: string;
   readonly attempts: number;
+  readonly atomics: AtomicStore;
   /** Milliseconds to wait, when the job released itself. */
   releasedMs: number | undefined;
   /** Whether the job deleted itself. */
@@ -49,9 +53,15 @@ export class AttemptContext implements QueueContext {
   /**
    * @param job - The job's display name, for errors.
    * @param where - Id, connection, queue and attempt number.
+   * @param atomics - The connection's store of locks and counters.
    */
-  constructor(job: string, where: { id: string; connection: string; queue: string; attempts: number }) {
+  constructor(
+    job: string,
+    where: { id: string; connection: string; queue: string; attempts: number },
+    atomics: AtomicStore,
+  ) {
     this.#job = job;
+    this.atomics = atomics;
     this.id = where.id;
     this.connection = where.connection;
     this.queue = where.queue;

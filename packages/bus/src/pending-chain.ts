@@ -1,0 +1,176 @@
+import type { Application } from '@epilogue/core';
+import { chainFailure, type ChainCatchJob, type ChainFailure } from './chain-failure.js';
+import { jobName, type Dispatcher } from './dispatcher.js';
+import { DispatchedChain } from './dispatched-chain.js';
+import { ChainCatchNotQueueableError, InvalidChainError, InvalidJobError } from './errors.js';
+import { isShouldQueue } from './should-queue.js';
+
+/** A function run when a chain that runs in this process fails: the error, and the failure as data. */
+export type ChainCatchCallback = (error: unknown, failure: ChainFailure) => unknown;
+
+/**
+ * What `catch()` takes: a job instance, dispatched when the chain fails (with the failure in its
+ * `chainFailure` field), or, for a chain that runs in this process only, a function.
+ */
+export type ChainCatch = object | ChainCatchCallback;
+
+/**
+ * A chain about to be dispatched, returned by `dispatcher.chain(jobs)` and `Job.withChain(jobs)`.
+ * Each job runs only once the one before it succeeded; the first failure stops the chain and
+ * runs its catch handlers. Options chain synchronously; `dispatch()` sends it.
+ *
+ * Where it runs: when queues are configured (`configureQueues()`) and any of its jobs is marked
+ * `ShouldQueue`, the whole chain goes through the queue, each job on whichever worker takes it;
+ * the first job's payload carries the rest. Otherwise the jobs run one after another in this
+ * process, each as `dispatchSync` runs it (job middleware and `failed()` apply), and the
+ * connection, queue and delay options are not used.
+ *
+ * Catch handlers: a job instance works everywhere; it is dispatched once when a job of the chain
+ * failed for good, with `chainFailure` set (see `ChainCatchJob`). A function only works for a
+ * chain that runs in this process: it cannot travel to a worker, so a queued chain refuses it.
+ *
+ * @example
+ * await dispatcher
+ *   .chain([new ImportFeed(id), new IndexFeed(id), new NotifyImported(id)])
+ *   .onQueue('imports')
+ *   .catch(new ReportImportFailure(id))
+ *   .dispatch();
+ */
+export class PendingChain<A extends unknown[] = []> {
+  readonly #dispatcher: Dispatcher;
+  readonly #app: Application;
+  readonly #build: (...args: A) => unknown;
+  readonly #catch: ChainCatch[] = [];
+  #connection: string | undefined;
+  #queue: string | undefined;
+  #delay: number | undefined;
+
+  /**
+   * @param dispatcher - The dispatcher that runs or queues the jobs.
+   * @param app - The application whose reporter receives failures nobody awaits.
+   * @param build - Builds the list of jobs from the arguments given to `dispatch()`.
+   */
+  constructor(dispatcher: Dispatcher, app: Application, build: (...args: A) => unknown) {
+    this.#dispatcher = dispatcher;
+    this.#app = app;
+    this.#build = build;
+  }
+
+  /** Sends every job of the chain that names no connection of its own to this connection. */
+  onConnection(connection: string): this {
+    this.#connection = connection;
+    return this;
+  }
+
+  /** Sends every job of the chain that names no queue of its own to this queue. */
+  onQueue(queue: string): this {
+    this.#queue = queue;
+    return this;
+  }
+
+  /** Makes every job of the chain that sets no delay of its own wait this many seconds once pushed. */
+  delay(seconds: number): this {
+    this.#delay = seconds;
+    return this;
+  }
+
+  /**
+   * Adds what runs, once, when a job of the chain fails for good; several run in the order given.
+   *
+   * @param handler - A job instance (works everywhere), or a function (in-process chains only).
+   * @throws {InvalidChainError} For anything else, or for a class where an instance was meant.
+   */
+  catch(handler: ChainCatch): this {
+    if (typeof handler === 'function' && isClass(handler)) throw InvalidChainError.forClass(handler.name);
+    if (typeof handler !== 'function' && (typeof handler !== 'object' || handler === null)) {
+      throw InvalidChainError.forCatch(handler);
+    }
+    this.#catch.push(handler);
+    return this;
+  }
+
+  /**
+   * Dispatches the chain.
+   *
+   * @param args - For `Job.withChain()`, the first job's constructor arguments.
+   * @returns Resolves once the chain was pushed (queued; on the `sync` connection, once it ran),
+   *   or has run (in this process). Rejects when it cannot be dispatched, or when an in-process
+   *   chain failed (after the catch handlers ran), with that job's error.
+   * @throws {InvalidChainError} (as a rejection) For a chain without jobs.
+   * @throws {ChainCatchNotQueueableError} (as a rejection) For a function catch on a queued chain.
+   */
+  dispatch(...args: A): DispatchedChain {
+    const jobs = this.#build(...args);
+    return new DispatchedChain(
+      () => this.#dispatch(jobs),
+      (error) => this.#report(error, 'dispatch', jobs),
+    );
+  }
+
+  async #dispatch(jobs: unknown): Promise<void> {
+    assertJobs(jobs);
+    if (this.#dispatcher.hasQueueResolver() && jobs.some((job) => isShouldQueue(job))) return this.#toQueue(jobs);
+    return this.#inProcess(jobs);
+  }
+
+  async #toQueue([first, ...rest]: readonly object[]): Promise<void> {
+    const callback = this.#catch.find((handler) => typeof handler === 'function');
+    if (callback !== undefined) throw ChainCatchNotQueueableError.forFunction(callback as ChainCatchCallback);
+    await this.#dispatcher.dispatchToQueue(first, {
+      jobs: rest,
+      catch: this.#catch,
+      connection: this.#connection,
+      queue: this.#queue,
+      delay: this.#delay,
+    });
+  }
+
+  async #inProcess(jobs: readonly object[]): Promise<void> {
+    for (const job of jobs) {
+      try {
+        await this.#dispatcher.dispatchSync(job);
+      } catch (error) {
+        await this.#caught(job, error);
+        throw error;
+      }
+    }
+  }
+
+  // Each catch handler is isolated: one that throws is reported, the next still runs, and the
+  // chain still rejects with the job's own error.
+  async #caught(job: object, error: unknown): Promise<void> {
+    const failure = chainFailure(jobName(job), error);
+    for (const handler of this.#catch) {
+      try {
+        if (typeof handler === 'function') {
+          await (handler as ChainCatchCallback)(error, failure);
+        } else {
+          (handler as ChainCatchJob).chainFailure = failure;
+          await this.#dispatcher.dispatch(handler);
+        }
+      } catch (catchError) {
+        this.#report(catchError, 'chain-catch', [job]);
+      }
+    }
+  }
+
+  #report(error: unknown, phase: string, jobs: unknown): void {
+    const names = Array.isArray(jobs) ? jobs.map((job: unknown) => (isObject(job) ? jobName(job) : String(job))) : [];
+    this.#app.report(error, { ...this.#app.currentScope().reportContext(phase), job: names.join(' → ') });
+  }
+}
+
+function assertJobs(jobs: unknown): asserts jobs is readonly object[] {
+  if (!Array.isArray(jobs)) throw InvalidChainError.notAList(jobs);
+  if (jobs.length === 0) throw InvalidChainError.empty();
+  for (const job of jobs as unknown[]) if (!isObject(job)) throw InvalidJobError.forValue(job);
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+// Class bodies start with `class`; a function or arrow function given to catch() never does.
+function isClass(value: object): boolean {
+  return /^class[\s{]/.test(Function.prototype.toString.call(value));
+}

@@ -1,0 +1,92 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliUsageError } from '../errors.js';
+import { helpOption, type CliOptionValues, type Command } from './command.js';
+
+/** A command line, parsed for one command. */
+export interface ParsedCommandLine {
+  readonly options: CliOptionValues;
+  readonly positionals: readonly string[];
+}
+
+/**
+ * Parses the arguments after a command's name with `node:util`'s `parseArgs`, strictly: an
+ * unknown option, a missing value or an argument the command does not take is a usage error.
+ *
+ * @throws {CliUsageError} For arguments the command does not take.
+ */
+export function parseCommandLine(command: Command, args: readonly string[]): ParsedCommandLine {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const option of [...command.options, helpOption]) {
+    const { name, type, short } = option;
+    options[name] = short === undefined ? { type } : { type, short };
+  }
+  try {
+    const allowPositionals = command.positionals;
+    const { values, positionals } = parseArgs({ args: [...args], options, strict: true, allowPositionals });
+    // No option is `multiple`, so no value is an array.
+    return { options: values as CliOptionValues, positionals };
+  } catch (error) {
+    if (!isParseArgsError(error)) throw error;
+    // parseArgs' first sentence names the problem ("Unknown option '--foo'"); the rest is advice
+    // about positionals that reads oddly here.
+    throw CliUsageError.invalidArguments(command.name, error.message.split('. ')[0].replace(/\.$/, ''));
+  }
+}
+
+/**
+ * The value of a whole-number option (≥ 1), if given.
+ *
+ * @throws {CliUsageError} When it is not a whole number ≥ 1.
+ */
+export function wholeNumberOption(options: CliOptionValues, name: string): number | undefined {
+  const text = stringOption(options, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw CliUsageError.invalidOption(`--${name}`, 'a whole number ≥ 1', text);
+  }
+  return value;
+}
+
+/**
+ * The value of an option in seconds, if given: a number above 0 (or 0 too, with `allowZero`).
+ *
+ * @throws {CliUsageError} When it is not such a number.
+ */
+export function secondsOption(options: CliOptionValues, name: string, allowZero = false): number | undefined {
+  const text = stringOption(options, name);
+  if (text === undefined) return undefined;
+  const value = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
+    throw CliUsageError.invalidOption(`--${name}`, `a number of seconds ${allowZero ? '≥ 0' : '> 0'}`, text);
+  }
+  return value;
+}
+
+/**
+ * The value of a comma-separated list option, if given: `--queue high,default`.
+ *
+ * @throws {CliUsageError} When an item is empty.
+ */
+export function listOption(options: CliOptionValues, name: string): string[] | undefined {
+  const text = stringOption(options, name);
+  if (text === undefined) return undefined;
+  const items = text.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) {
+    throw CliUsageError.invalidOption(`--${name}`, 'a comma-separated list of names, such as high,default', text);
+  }
+  return items;
+}
+
+/** The value of a string option, if given. */
+export function stringOption(options: CliOptionValues, name: string): string | undefined {
+  const value = options[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isParseArgsError(error: unknown): error is { message: string } {
+  // Duck-typed: parseArgs' errors may come from another realm (a test sandbox), where
+  // `instanceof Error` is false.
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_') && typeof message === 'string';
+}

@@ -1,0 +1,63 @@
+import { CliUsageError } from '../errors.js';
+import type { CliIo } from './cli-io.js';
+import { CliOutput } from './cli-output.js';
+import type { Command } from './command.js';
+import { queueFailed, queueFlush, queueForget, queueRetry } from './commands/failed-job-commands.js';
+import { queueWork } from './commands/queue-work.js';
+import { cliHelp, commandHelp } from './help.js';
+import { parseCommandLine } from './parse-command-line.js';
+
+const COMMANDS: readonly Command[] = [queueWork, queueFailed, queueRetry, queueForget, queueFlush];
+
+/**
+ * Runs the `epilogue` command line: `queue:work`, `queue:failed`, `queue:retry`, `queue:forget`
+ * and `queue:flush`. Every error is written to `io.stderr` (as a JSON line with `--json`) and
+ * turned into exit code 1; nothing is thrown. The `epilogue` bin is this function with the
+ * process's streams, signals and exit.
+ *
+ * @param argv - The arguments after the program: `['queue:work', '--app', './dist/app.js']`.
+ * @param io - Where output goes, the working directory, and the signal and exit hooks.
+ * @returns The exit code: 0 when the command did everything asked, 1 otherwise; 128 + the
+ *   signal's number when a second signal interrupted `queue:work`.
+ * @example
+ * const code = await runCli(['queue:failed', '--app', './dist/app.js', '--json'], {
+ *   stdout: process.stdout,
+ *   stderr: process.stderr,
+ * });
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const output = new CliOutput(io, argv.includes('--json'));
+  try {
+    return await dispatch(argv, io, output);
+  } catch (error) {
+    output.error(error);
+    return 1;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo, output: CliOutput): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined) {
+    io.stderr.write(cliHelp(COMMANDS));
+    return 1;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') return help(args[0], io);
+  if (name.startsWith('-')) {
+    throw CliUsageError.invalidArguments('epilogue', `Give the command before its options (got "${name}" first)`);
+  }
+  const command = findCommand(name);
+  if (args.includes('--help') || args.includes('-h')) return help(name, io);
+  const { options, positionals } = parseCommandLine(command, args);
+  return command.run({ options, positionals, io, output });
+}
+
+function help(name: string | undefined, io: CliIo): number {
+  io.stdout.write(name === undefined ? cliHelp(COMMANDS) : commandHelp(findCommand(name)));
+  return 0;
+}
+
+function findCommand(name: string): Command {
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (command === undefined) throw CliUsageError.unknownCommand(name, COMMANDS.map((known) => known.name));
+  return command;
+}

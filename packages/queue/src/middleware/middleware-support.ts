@@ -1,0 +1,85 @@
+import type { QueueableJob } from '@epilogue/bus';
+import { Application, type Constructor } from '@epilogue/core';
+import type { AtomicStore } from '../atomics/atomic-store.js';
+import { applicationMemoryStore } from '../atomics/memory-atomic-store.js';
+import { queueManager } from '../configure-queues.js';
+import { InvalidJobMiddlewareError } from '../errors.js';
+import { QueueManager } from '../queue-manager.js';
+import { jobRegistry } from '../registry/job-registry.js';
+import { queueContext } from '../worker/queue-context.js';
+
+/**
+ * The store a job's middleware keeps its state in. From a queue, the store of the job's
+ * connection. Run without a queue (`dispatchSync`, `dispatchAfterResponse`), the store of the
+ * connection the job would be queued on, so that it shares locks and limits with queued copies;
+ * before queues are configured, the application's memory store.
+ *
+ * @param job - The running job.
+ */
+export function atomicsFor(job: object): AtomicStore {
+  const context = queueContext(job);
+  if (context !== undefined) return context.atomics;
+  const app = Application.getInstance();
+  if (!app.container.isRegistered(QueueManager, true)) return applicationMemoryStore(app);
+  return queueManager(app).atomics((job as QueueableJob).connection);
+}
+
+/**
+ * The name a job's keys start with: the name its class is registered under (the same on every
+ * machine, whatever the bundler did to class names), else its class name.
+ *
+ * @param job - The running job.
+ */
+export function keyName(job: object): string {
+  const type = job.constructor as Constructor;
+  const registry = jobRegistry(Application.getInstance());
+  return registry.has(type) ? registry.nameOf(type) : type.name;
+}
+
+/**
+ * Holds a job back instead of running it: puts it back on its queue after `releaseAfter`
+ * seconds, or deletes it when `releaseAfter` is `null`. Run without a queue there is nothing
+ * to put it back on, so it is skipped: its handler does not run and the dispatch resolves to
+ * `undefined`.
+ *
+ * @param job - The job.
+ * @param releaseAfter - Seconds before it is attempted again, or `null` to delete it.
+ */
+export function holdBack(job: object, releaseAfter: number | null): undefined {
+  const context = queueContext(job);
+  if (releaseAfter === null) context?.delete();
+  else context?.release(releaseAfter);
+  return undefined;
+}
+
+/** Milliseconds as seconds for `release()`, rounded up to a whole millisecond so a job never comes back early. */
+export function toReleaseSeconds(ms: number): number {
+  return Math.ceil(Math.max(ms, 0)) / 1000;
+}
+
+/**
+ * Checks a number of seconds given to a middleware option.
+ *
+ * @param middleware - The middleware's name.
+ * @param option - The option's name.
+ * @param value - The value given.
+ * @param positive - Whether 0 is refused too.
+ * @returns The value.
+ * @throws {InvalidJobMiddlewareError} When it is not a finite number in range.
+ */
+export function checkSeconds(middleware: string, option: string, value: unknown, positive: boolean): number {
+  const valid = typeof value === 'number' && Number.isFinite(value) && (positive ? value > 0 : value >= 0);
+  if (!valid) throw InvalidJobMiddlewareError.forOption(middleware, option, positive ? 'seconds > 0' : 'seconds ≥ 0', value);
+  return value;
+}
+
+/**
+ * Checks a key given to a middleware: a string or a number.
+ *
+ * @throws {InvalidJobMiddlewareError} When it is anything else.
+ */
+export function checkKey(middleware: string, option: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw InvalidJobMiddlewareError.forOption(middleware, option, 'a string or a number', value);
+}

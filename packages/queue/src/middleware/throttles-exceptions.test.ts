@@ -1,0 +1,145 @@
+import { Dispatcher, ShouldQueue } from '@epilogue/bus';
+import { Application } from '@epilogue/core';
+import { InvalidJobMiddlewareError, QueuedJob, ThrottlesExceptions, type QueuedJobOptions } from '@epilogue/queue';
+import { queueApp, startWorker, stopWorkers, waitFor } from '../../../../test/support/queue.js';
+
+const calls: { label: string; at: number }[] = [];
+// What each call of a job does, in order: throw, or return. Empty: return.
+let script: ('throw' | 'type-error' | 'ok')[] = [];
+
+interface ThrottleOptions {
+  max?: number;
+  decaySeconds?: number;
+  backoff?: number;
+  by?: string;
+  onlyErrors?: boolean;
+}
+
+@ShouldQueue()
+class CallPartner extends QueuedJob implements QueuedJobOptions {
+  tries = 0;
+  constructor(
+    public label: string,
+    public throttle: ThrottleOptions = {},
+  ) {
+    super();
+  }
+  middleware() {
+    const { max = 2, decaySeconds = 0.08, backoff, by, onlyErrors } = this.throttle;
+    const throttle = new ThrottlesExceptions(max, decaySeconds);
+    if (backoff !== undefined) throttle.backoff(backoff);
+    if (by !== undefined) throttle.by(by);
+    if (onlyErrors) throttle.when((error) => !(error instanceof TypeError));
+    return [throttle];
+  }
+  handle() {
+    calls.push({ label: this.label, at: Date.now() });
+    const next = script.shift() ?? 'ok';
+    if (next === 'throw') throw new Error(`partner down (${this.label})`);
+    if (next === 'type-error') throw new TypeError(`bug (${this.label})`);
+    return this.label;
+  }
+}
+
+@ShouldQueue()
+class SyncPartnerCatalog extends CallPartner {}
+
+afterEach(stopWorkers);
+
+beforeEach(() => {
+  calls.length = 0;
+  script = [];
+});
+
+function dispatch(job: object, options: object = {}) {
+  return Application.getInstance().make(Dispatcher).dispatch(Object.assign(job, options));
+}
+
+describe('ThrottlesExceptions', () => {
+  it('opens after `maxExceptions` failures in a row, holds attempts back for the window, then closes', async () => {
+    const { app, reports } = queueApp();
+    script = ['throw', 'throw', 'ok'];
+    await dispatch(new CallPartner('job'));
+    const worker = startWorker(app);
+    await waitFor('the job to complete', () => worker.statuses().includes('completed'));
+    await worker.stop();
+    expect(worker.statuses()).toEqual(['released', 'released', 'released', 'completed']);
+    expect(calls).toHaveLength(3);
+    // The third attempt was held back, without running, until the window of the first failure ended.
+    expect(calls[2].at - calls[0].at).toBeGreaterThanOrEqual(70);
+    expect(reports.map((report) => (report.error as Error).message)).toEqual([
+      'partner down (job)',
+      'partner down (job)',
+    ]);
+  });
+
+  it('starts counting again after an attempt that returned', async () => {
+    const { app, manager } = queueApp();
+    script = ['throw', 'ok', 'throw', 'ok'];
+    await dispatch(new CallPartner('first'));
+    const worker = startWorker(app);
+    await waitFor('first to complete', () => worker.statuses().includes('completed'));
+    expect(await manager.atomics().peek('throttle:CallPartner')).toEqual({ count: 0, resetInMs: 0 });
+    await dispatch(new CallPartner('second'));
+    await waitFor('second to complete', () => worker.statuses().filter((s) => s === 'completed').length === 2);
+    await worker.stop();
+    // Never two failures in a row, so no attempt was held back: a hold would add a release without a call.
+    expect(worker.statuses()).toEqual(['released', 'completed', 'released', 'completed']);
+    expect(calls).toHaveLength(4);
+  });
+
+  it('puts an attempt that threw back after `backoff()` seconds', async () => {
+    const { app } = queueApp();
+    script = ['throw'];
+    await dispatch(new CallPartner('slow', { backoff: 0.04, max: 5 }));
+    const worker = startWorker(app);
+    await waitFor('the retry to complete', () => worker.statuses().includes('completed'));
+    await worker.stop();
+    expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(35);
+  });
+
+  it('shares one circuit between job classes with by()', async () => {
+    const { app } = queueApp();
+    script = ['throw', 'throw'];
+    await dispatch(new CallPartner('a', { by: 'partner-api', decaySeconds: 10 }), { tries: 2 });
+    const worker = startWorker(app);
+    await waitFor('a to fail for good', () => worker.statuses().includes('failed'));
+    await dispatch(new SyncPartnerCatalog('b', { by: 'partner-api', decaySeconds: 10 }));
+    await waitFor('b to be held back', () => worker.finished.length === 4);
+    await worker.stop();
+    // a's second failure released it too; its third delivery was one more than `tries` allows.
+    expect(worker.statuses()).toEqual(['released', 'released', 'failed', 'released']);
+    expect(calls.map((call) => call.label)).toEqual(['a', 'a']);
+  });
+
+  it('lets errors that when() refuses through, uncounted, to the job’s own retries', async () => {
+    const { app, manager, memory } = queueApp();
+    script = ['type-error'];
+    await dispatch(new CallPartner('buggy', { onlyErrors: true }), { tries: 1 });
+    const worker = startWorker(app);
+    await waitFor('the job to fail', () => worker.statuses().includes('failed'));
+    await worker.stop();
+    expect((await memory.failedJobs.list())[0].exception).toMatch(/^TypeError: bug \(buggy\)/);
+    expect((await manager.atomics().peek('throttle:CallPartner')).count).toBe(0);
+  });
+
+  describe('without a queue', () => {
+    it('throws each error with dispatchSync, and skips the job (undefined) while the circuit is open', async () => {
+      queueApp();
+      script = ['throw', 'throw'];
+      await expect(CallPartner.dispatchSync('sync')).rejects.toThrow('partner down (sync)');
+      await expect(CallPartner.dispatchSync('sync')).rejects.toThrow('partner down (sync)');
+      await expect(CallPartner.dispatchSync('sync')).resolves.toBeUndefined();
+      expect(calls).toHaveLength(2);
+    });
+  });
+
+  it('refuses unusable options with InvalidJobMiddlewareError', () => {
+    expect(() => new ThrottlesExceptions(0)).toThrow(InvalidJobMiddlewareError);
+    expect(() => new ThrottlesExceptions(1.5)).toThrow(InvalidJobMiddlewareError);
+    expect(() => new ThrottlesExceptions(3, -1)).toThrow(InvalidJobMiddlewareError);
+    expect(() => new ThrottlesExceptions().backoff(NaN)).toThrow(InvalidJobMiddlewareError);
+    expect(() => new ThrottlesExceptions().by(null as never)).toThrow(InvalidJobMiddlewareError);
+    expect(() => new ThrottlesExceptions().when('x' as never)).toThrow(InvalidJobMiddlewareError);
+  });
+});
