@@ -82,6 +82,19 @@ export class Dispatcher {
   }
 
   /**
+   * Runs a job that a queue delivered: through the bus pipes to its handler, with the
+   * `processing`, `processed` and `failed` events, but no `dispatched` event (it was dispatched
+   * once, when it was queued) and no `failed()` hook (the worker calls it once the job failed
+   * for good, not on every attempt). Queue workers call it; job middleware is theirs to apply.
+   *
+   * @returns The handler's result.
+   */
+  runQueued<R = unknown>(job: object): Promise<R> {
+    if (!isJob(job)) return Promise.reject(InvalidJobError.forValue(job));
+    return this.#run(job, undefined, false) as Promise<R>;
+  }
+
+  /**
    * Runs the job now, even when it is marked `ShouldQueue`, as a queue worker would: through
    * the job's `middleware()` and the bus pipes; when it fails, its `failed(error)` hook runs and
    * the error is passed on.

@@ -186,12 +186,12 @@ export class JobRunner {
   // Async, so that a middleware() that throws rejects like the rest of the attempt.
   async #invoke(job: object): Promise<unknown> {
     const middleware = (job as QueueableJob).middleware?.() ?? [];
-    if (middleware.length === 0) return this.#dispatcher.dispatchNow(job);
+    if (middleware.length === 0) return this.#dispatcher.runQueued(job);
     return this.#app
       .make(Pipeline<object>)
       .send(job)
       .through(middleware)
-      .then((passed) => this.#dispatcher.dispatchNow(passed));
+      .then((passed) => this.#dispatcher.runQueued(passed));
   }
 
   // A unique job's lock is freed once the job will not run again (completed, deleted or failed

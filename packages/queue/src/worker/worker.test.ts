@@ -186,14 +186,15 @@ describe('Worker', () => {
     expect(trail).toEqual(['job middleware', 'bus pipe', 'handle']);
   });
 
-  it('emits the bus’s processing and processed events for each attempt', async () => {
+  it('emits the bus’s processing and processed events for each attempt, and dispatched once, when queued', async () => {
     const { bus } = setup();
     const events: string[] = [];
+    bus.on('dispatched', ({ job, mode }) => events.push(`dispatched ${job.constructor.name} ${mode}`));
     bus.on('processing', ({ job }) => events.push(`processing ${job.constructor.name}`));
     bus.on('processed', ({ result }) => events.push(`processed ${String(result)}`));
     await Record.dispatch('evented');
     await work();
-    expect(events).toEqual(['processing Record', 'processed evented']);
+    expect(events).toEqual(['dispatched Record queue', 'processing Record', 'processed evented']);
   });
 
   it('takes jobs from its queues in the order given', async () => {
