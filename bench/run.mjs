@@ -2,7 +2,7 @@
 // subject with a bare baseline measured in the same run, interleaved, and reports the median of
 // the per-round ratios against the budget of DESIGN.md.
 //
-//   node bench/run.mjs                 all benchmarks (about 4 minutes)
+//   node bench/run.mjs                 all benchmarks (about 5 minutes)
 //   node bench/run.mjs http dispatch   only those whose key starts with one of the words
 //   BENCH_ROUNDS=3 BENCH_DURATION=2 node bench/run.mjs   shorter, noisier
 //   node bench/run.mjs --strict        exit code 1 when a target is missed
@@ -32,6 +32,7 @@ const benchmarks = [
   { key: 'latency', module: './after-response-latency.mjs' },
   { key: 'dispatch', module: './dispatch.mjs' },
   { key: 'heap', module: './heap.mjs' },
+  { key: 'queue', module: './queue.mjs' },
 ];
 
 const args = process.argv.slice(2);
@@ -59,7 +60,7 @@ const rows = [];
 const skipped = [];
 for (const { key, module } of selected) {
   const bench = await import(module);
-  const availability = bench.available?.() ?? true;
+  const availability = (await bench.available?.()) ?? true;
   if (availability !== true) {
     skipped.push(`${key}: ${availability}`);
     log(`- ${bench.title}: skipped (${availability})\n`);

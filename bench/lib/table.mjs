@@ -25,7 +25,7 @@ export function formatTable(rows) {
   const header = ['benchmark', 'subject', 'baseline', 'metric', 'subject', 'baseline', 'ratio (min–max)', 'target', 'result', 'notes'];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`];
   for (const row of rows) {
-    const digits = row.metric === 'p99 ms' || row.metric === 'MB' ? 2 : 0;
+    const digits = row.metric.endsWith(' ms') || row.metric === 'MB' ? 2 : 0;
     lines.push(
       `| ${[
         row.group,

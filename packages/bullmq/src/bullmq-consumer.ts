@@ -78,7 +78,8 @@ export class BullMQConsumer implements Consumer {
     // Ends a blocking wait at once; the loop sees `stopping` and returns.
     this.#parts.blocking.disconnect();
     await this.#loop;
-    await Promise.all(this.#running);
+    // A job that settles may have brought the next one with it: wait until none is left.
+    while (this.#running.size > 0) await Promise.all(this.#running);
     await Promise.all(this.#parts.fetchers.map((fetcher) => fetcher.close()));
     this.#parts.detach();
   }
@@ -201,8 +202,13 @@ export class BullMQConsumer implements Consumer {
       if (outcome.type === 'fail') {
         await this.#parts.failedJobs.log(failedRecord(delivery, outcome.error, Date.now()));
       }
-      // Completed, deleted, or failed and recorded: gone from the queue.
-      await job.moveToCompleted(undefined, token, false);
+      // Completed, deleted, or failed and recorded: gone from the queue. A job of the first
+      // queue brings the next one of that queue back with it, which is the job the consumer
+      // would take next anyway: one round trip per job instead of two.
+      const fetchNext = !this.#stopping && fetcher === this.#parts.fetchers[0];
+      const next = await fetcher.complete(job, token, fetchNext);
+      // Taken, so it runs, even when stop() began meanwhile (stop waits for it).
+      if (next !== undefined) this.#start(next, token, fetcher);
     } catch (error) {
       // The job stays active without a lock renewal: BullMQ's stalled-job check puts it back,
       // and it is delivered again as a later attempt. Nothing is lost.

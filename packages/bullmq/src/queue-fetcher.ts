@@ -1,4 +1,4 @@
-import { Worker as BullWorker, type Job, type WorkerOptions as BullWorkerOptions } from 'bullmq';
+import { Worker as BullWorker, type Job, type JobJson, type WorkerOptions as BullWorkerOptions } from 'bullmq';
 
 /** The BullMQ job data the driver writes: the payload text and the exceptions reported so far. */
 export interface StoredData {
@@ -42,6 +42,19 @@ export class QueueFetcher extends BullWorker<StoredData, void, string> {
    */
   async take(token: string): Promise<StoredJob | undefined> {
     return (await this.moveToActive(token)) ?? undefined;
+  }
+
+  /**
+   * Marks a running job done (it is removed), and with `fetchNext` takes the next ready job of
+   * this queue in the same round trip, under the same token, as BullMQ's own worker does.
+   *
+   * @returns The next job, when one was asked for and was ready.
+   */
+  async complete(job: StoredJob, token: string, fetchNext: boolean): Promise<StoredJob | undefined> {
+    const next = await job.moveToCompleted(undefined, token, fetchNext);
+    if (!Array.isArray(next)) return undefined;
+    const [data, id] = next as [JobJson | undefined, string];
+    return (await this.nextJobFromJobData(data, id, token)) ?? undefined;
   }
 
   /** Keeps renewing the lock of a job while it runs. */
