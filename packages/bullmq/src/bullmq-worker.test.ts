@@ -226,6 +226,25 @@ describeWithRedis('Worker on BullMQDriver (local Redis)', () => {
     expect((await driver.failedJobs.list()).length).toBe(1);
   });
 
+  it('sends poison payloads to the failed store in Redis and keeps working', async () => {
+    const poison = [
+      '\u0000\u00ff not json',
+      '{"v":1,"id":"x","job":"Nope","displayName":"Nope","data":{}}',
+      '{"v":1,"__proto__":{"polluted":true}}',
+      JSON.stringify({ v: 99 }),
+      '[]',
+    ];
+    for (const [n, body] of poison.entries()) await driver.push(body, { queue: 'default', id: `poison-${n}` });
+    await Greet.dispatch('after the poison', new Date(0));
+    const summary = await new Worker(app, { stopWhenEmpty: true }).run();
+    expect(summary.jobs).toBe(poison.length + 1);
+    expect(ran).toEqual(['after the poison 1970-01-01T00:00:00.000Z']);
+    const failed = await driver.failedJobs.list();
+    expect(failed.map((record) => record.id).sort()).toEqual(poison.map((_, n) => `poison-${n}`));
+    for (const record of failed) expect(record.exception).toMatch(/E_(INVALID_PAYLOAD|PAYLOAD|JOB_NOT_REGISTERED)/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('refuses bad options with a clear error', () => {
     expect(() => new BullMQDriver({ connection: REDIS, prefix: '' })).toThrow(/prefix must be a non-empty string/);
     expect(() => new BullMQDriver({ connection: REDIS, lockDurationMs: -1 })).toThrow(/lockDurationMs must be ms > 0/);
