@@ -1,0 +1,112 @@
+import { autowire, ShouldQueue } from '@epilogue/bus';
+import { Application, type Constructor } from '@epilogue/core';
+import { QueuedJob } from '@epilogue/queue';
+import { ListenerNotRegisteredError } from '../errors.js';
+import { invokeListener } from '../listeners/listener.js';
+import { listenerCatalog } from './listener-catalog.js';
+import type { ListenerJobOptions } from './listener-options.js';
+
+// The application a job ran in, for its failed() hook, which the worker calls without one. A
+// WeakMap, not a field: a field would travel with the job, and a worker builds jobs without
+// running their constructor, so #private members would not exist on them.
+const ranIn = new WeakMap<object, Application>();
+
+/** What a queued listener's job is built from. */
+export interface ListenerCall {
+  /** The listener's registered name. */
+  readonly listener: string;
+  /** The event's name. */
+  readonly eventName: string;
+  /** The event object, or a named event's payload. */
+  readonly event: unknown;
+  /** Whether the listener listens under a wildcard, and so receives `(eventName, event)`. */
+  readonly wildcard: boolean;
+}
+
+/**
+ * The job that runs one queued listener on a worker: it builds the listener class registered
+ * under `listener` from the container and calls it with the event. A listener that returns
+ * `false` deletes the job, which ends a chain of sequential listeners there. When the job fails
+ * for good, the listener's `failed(event, error)` runs.
+ *
+ * It carries the listener's queue options (`tries`, `backoff`...), read when it was dispatched.
+ */
+export class CallQueuedListener extends QueuedJob implements ListenerJobOptions {
+  /** A stable name, so that workers of any version of the code find this class. */
+  static readonly jobName = 'epilogue.events.call-queued-listener';
+
+  listener!: string;
+  eventName!: string;
+  event?: unknown;
+  wildcard?: boolean;
+  connection?: string;
+  queue?: string;
+  delay?: number;
+  tries?: number;
+  maxExceptions?: number;
+  backoff?: number | readonly number[];
+  timeout?: number;
+  failOnTimeout?: boolean;
+  retryUntil?: Date;
+
+  /**
+   * @param call - The listener's name, the event and how to call it.
+   * @param options - The listener's queue options.
+   */
+  constructor(call: ListenerCall, options: ListenerJobOptions = {}) {
+    super();
+    Object.assign(this, options);
+    this.listener = call.listener;
+    this.eventName = call.eventName;
+    this.event = call.event;
+    // Left out when false, so that the payload stays small in the usual case.
+    this.wildcard = call.wildcard ? true : undefined;
+  }
+
+  /** The listener's name, shown by workers and in the failed store. */
+  displayName(): string {
+    return this.listener;
+  }
+
+  /**
+   * Builds the listener and calls it with the event.
+   *
+   * @param app - The application running the job (from the container).
+   * @returns What the listener returned.
+   * @throws {ListenerNotRegisteredError} When this application does not know the listener's name.
+   */
+  async handle(app: Application): Promise<unknown> {
+    ranIn.set(this, app);
+    const result = await invokeListener(buildListener(app, this.listener), argumentsOf(this));
+    if (result === false) this.delete();
+    return result;
+  }
+
+  /** Calls the listener's `failed(event, error)`, once the job failed for good. */
+  async failed(error: unknown): Promise<void> {
+    const app = ranIn.get(this) ?? Application.getInstance();
+    if (listenerCatalog(app).classFor(this.listener) === undefined) return;
+    const listener = buildListener(app, this.listener) as { failed?: (...args: unknown[]) => unknown };
+    if (typeof listener.failed === 'function') await listener.failed(...argumentsOf(this), error);
+  }
+}
+
+// handle()'s parameter comes from the container of the scope it runs in, as
+// `@autowire(Application)` on the method would say: the right application, even in a process
+// that has several.
+autowire(Application)(
+  CallQueuedListener.prototype,
+  'handle',
+  Object.getOwnPropertyDescriptor(CallQueuedListener.prototype, 'handle') as PropertyDescriptor,
+);
+ShouldQueue()(CallQueuedListener);
+
+function buildListener(app: Application, name: string): object {
+  const type = listenerCatalog(app).classFor(name);
+  if (type === undefined) throw ListenerNotRegisteredError.named(name);
+  return app.make(type as Constructor<object>);
+}
+
+function argumentsOf(job: CallQueuedListener): unknown[] {
+  return job.wildcard ? [job.eventName, job.event] : [job.event];
+}

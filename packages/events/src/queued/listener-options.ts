@@ -1,0 +1,85 @@
+import type { QueuedJobOptions } from '@epilogue/queue';
+import { describe } from '@epilogue/core';
+
+/**
+ * What a queued listener (a class marked `@ShouldQueue()`) may declare. It is built in the
+ * dispatching process to read them, then again on the worker to handle the event. Declare
+ * `implements QueuedListenerOptions<OrderShipped>` to have them type-checked.
+ *
+ * @example
+ * \@ShouldQueue()
+ * class SendShipmentEmail implements QueuedListenerOptions<OrderShipped> {
+ *   queue = 'mail';
+ *   tries = 3;
+ *   backoff = [10, 60];
+ *   shouldQueue(event: OrderShipped) { return event.notify; }
+ *   async handle(event: OrderShipped) { await mailer.send(event.orderId); }
+ *   failed(event: OrderShipped, error: unknown) { alerts.notify(event.orderId, error); }
+ * }
+ */
+export interface QueuedListenerOptions<E = unknown> extends QueuedJobOptions {
+  /** The queue connection to push to; the default one when absent. */
+  connection?: string;
+  /** The queue to push to. */
+  queue?: string;
+  /** Seconds to wait on the queue before the listener may run. */
+  delay?: number;
+  /** Whether to queue the listener for this event at all; `false` skips it. */
+  shouldQueue?(event: E): boolean | Promise<boolean>;
+  /** Called once, on the worker, when the listener failed for good. */
+  failed?(event: E, error: unknown): unknown;
+}
+
+/** The job options a queued listener's job carries, read from the listener. */
+export type ListenerJobOptions = Pick<
+  QueuedListenerOptions,
+  'connection' | 'queue' | 'delay' | 'tries' | 'maxExceptions' | 'timeout' | 'failOnTimeout'
+> & { backoff?: number | readonly number[]; retryUntil?: Date };
+
+const COPIED = ['connection', 'queue', 'delay', 'tries', 'maxExceptions', 'timeout', 'failOnTimeout'] as const;
+
+/**
+ * Reads the queue options of a queued listener, or of a queued event, for its job.
+ * `backoff()` and `retryUntil()` methods are called now, on their owner: the job carries their
+ * values. The queue checks the values when the job is written.
+ *
+ * @param source - The listener or event instance.
+ * @param invalid - Builds the error for an unusable `connection`, `queue` or `delay`.
+ * @returns The options that are set.
+ * @throws What `invalid` builds, for a `connection` or `queue` that is not a name, or a bad `delay`.
+ */
+export function readQueueOptions(source: object, invalid: (detail: string) => Error): ListenerJobOptions {
+  const declared = source as QueuedListenerOptions;
+  const options: Record<string, unknown> = {};
+  for (const option of COPIED) if (declared[option] !== undefined) options[option] = declared[option];
+  // The queue checks the other options when it writes the job, naming them; these two it checks
+  // only when it pushes, naming the job's class, so they are checked here.
+  for (const name of ['connection', 'queue'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw invalid(`${name} must be a non-empty name; got ${describe(value)}.`);
+    }
+  }
+  const { delay } = options;
+  if (delay !== undefined && !(typeof delay === 'number' && Number.isFinite(delay) && delay >= 0)) {
+    throw invalid(`delay must be seconds ≥ 0; got ${describe(delay)}.`);
+  }
+  const backoff = typeof declared.backoff === 'function' ? declared.backoff.call(source) : declared.backoff;
+  if (backoff !== undefined) options.backoff = backoff;
+  const retryUntil = typeof declared.retryUntil === 'function' ? declared.retryUntil.call(source) : declared.retryUntil;
+  if (retryUntil !== undefined) options.retryUntil = retryUntil;
+  return options as ListenerJobOptions;
+}
+
+/**
+ * Asks a queued listener's `shouldQueue()`, when it has one, whether to handle the event.
+ *
+ * @param listener - The listener instance.
+ * @param args - The event, or the name and the event for a wildcard.
+ * @returns False when `shouldQueue()` answered with a falsy value.
+ */
+export async function wantsEvent(listener: object, args: readonly unknown[]): Promise<boolean> {
+  const test = (listener as { shouldQueue?: (...args: unknown[]) => unknown }).shouldQueue;
+  if (typeof test !== 'function') return true;
+  return Boolean(await test.apply(listener, [...args]));
+}
