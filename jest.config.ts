@@ -21,6 +21,7 @@ const config: Config = {
   transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/(?:p-pipe|cookie)@|(?:p-pipe|cookie)/)'],
   moduleNameMapper: {
     '^@epilogue/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@epilogue/testing/jest$': '<rootDir>/packages/testing/src/jest.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 20_000,

@@ -295,6 +295,24 @@ describe('Dispatcher', () => {
     expect(pushed).toEqual([{ job, options: { queue: 'audio', delay: 5 } }]);
   });
 
+  it('gives back the queue resolver it was given, and goes back to running in this process without one', async () => {
+    const { bus } = setup();
+    const resolver = { connection: (): QueueConnection => ({ push: async () => 'queued' }) };
+    @ShouldQueue()
+    class Queued extends Job {
+      handle() {
+        return 'ran';
+      }
+    }
+    expect([bus.queueResolver(), bus.hasQueueResolver()]).toEqual([undefined, false]);
+    bus.setQueueResolver(resolver);
+    expect([bus.queueResolver(), bus.hasQueueResolver()]).toEqual([resolver, true]);
+    await expect(bus.dispatch(new Queued())).resolves.toBe('queued');
+    bus.setQueueResolver(undefined);
+    expect([bus.queueResolver(), bus.hasQueueResolver()]).toEqual([undefined, false]);
+    await expect(bus.dispatch(new Queued())).resolves.toBe('ran');
+  });
+
   it('runs ShouldQueue jobs at once on the default sync connection, with failed()', async () => {
     const { bus } = setup();
     const failed = jest.fn();

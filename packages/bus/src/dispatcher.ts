@@ -4,6 +4,7 @@ import { callMappedHandler, callSelfHandling, handlerMethod, type Handler } from
 import { JobEvents, type DispatchMode, type JobEventListener, type JobEventMap } from './job-events.js';
 import { PendingChain } from './pending-chain.js';
 import { SyncConnection, type QueueConnectionResolver, type QueuedChain } from './queue-connection.js';
+import { runChain, type ChainOptions } from './run-chain.js';
 import { isShouldQueue } from './should-queue.js';
 
 /**
@@ -46,8 +47,9 @@ export class Dispatcher {
   readonly #app: Application;
   readonly #handlers = new Map<Constructor, Handler>();
   #pipes: Pipe<object>[] = [];
+  readonly #sync: QueueConnectionResolver;
   #queues: QueueConnectionResolver;
-  #hasQueueResolver = false;
+  #queueResolver: QueueConnectionResolver | undefined;
   #afterResponseNow = false;
   readonly #container = () => this.#app.currentScope().container;
   readonly #reportListenerError = (error: unknown) => this.#app.report(error, { phase: 'job-event' });
@@ -56,7 +58,8 @@ export class Dispatcher {
   constructor(app: Application) {
     this.#app = app;
     const sync = new SyncConnection((job) => this.dispatchSync(job));
-    this.#queues = { connection: () => sync };
+    this.#sync = { connection: () => sync };
+    this.#queues = this.#sync;
   }
 
   /**
@@ -158,6 +161,18 @@ export class Dispatcher {
     return new PendingChain(this, this.#app, () => chained);
   }
 
+  /**
+   * Dispatches a chain, as `PendingChain.dispatch()` does once its options are set: through the
+   * queue when queues are configured and any job is `ShouldQueue`, else in this process.
+   *
+   * @param jobs - The jobs, in order.
+   * @param options - The catch handlers, and the connection, queue and delay of a queued chain.
+   * @returns Resolves once the chain was pushed, or has run (see `PendingChain.dispatch()`).
+   */
+  dispatchChain(jobs: readonly object[], options: ChainOptions = {}): Promise<void> {
+    return runChain(this, this.#app, jobs, options);
+  }
+
   /** Sets the pipes every job passes through before its handler (replacing earlier ones). */
   pipeThrough(pipes: readonly Pipe<object>[]): this {
     this.#pipes = [...pipes];
@@ -202,16 +217,24 @@ export class Dispatcher {
     return this;
   }
 
-  /** Sets where `dispatch()` sends `ShouldQueue` jobs. The queue package calls this. */
-  setQueueResolver(resolver: QueueConnectionResolver): this {
-    this.#queues = resolver;
-    this.#hasQueueResolver = true;
+  /**
+   * Sets where `dispatch()` sends `ShouldQueue` jobs. The queue package calls this; `undefined`
+   * goes back to running them in this process.
+   */
+  setQueueResolver(resolver: QueueConnectionResolver | undefined): this {
+    this.#queueResolver = resolver;
+    this.#queues = resolver ?? this.#sync;
     return this;
   }
 
-  /** Whether `setQueueResolver()` was called: without it, `ShouldQueue` jobs and chains run in this process. */
+  /** The resolver given to `setQueueResolver()`, if any (a test fake puts it back with this). */
+  queueResolver(): QueueConnectionResolver | undefined {
+    return this.#queueResolver;
+  }
+
+  /** Whether a queue resolver is set: without one, `ShouldQueue` jobs and chains run in this process. */
   hasQueueResolver(): boolean {
-    return this.#hasQueueResolver;
+    return this.#queueResolver !== undefined;
   }
 
   /**

@@ -39,6 +39,7 @@ export type { DispatchMode, JobEventListener, JobEventMap } from './job-events.j
 export { PendingChain } from './pending-chain.js';
 export type { ChainCatch, ChainCatchCallback } from './pending-chain.js';
 export { PendingDispatch } from './pending-dispatch.js';
+export type { ChainOptions } from './run-chain.js';
 export { SyncConnection } from './queue-connection.js';
 export type { PushOptions, QueueConnection, QueueConnectionResolver, QueuedChain } from './queue-connection.js';
 export { isShouldQueue, queuedClasses, ShouldQueue } from './should-queue.js';

@@ -265,6 +265,33 @@ describe('queued chains, seen from the bus', () => {
   });
 });
 
+describe('dispatcher.dispatchChain()', () => {
+  it('is where every chain is dispatched, with its options, so that a stand-in dispatcher sees it whole', async () => {
+    const { bus } = setup();
+    const seen: unknown[] = [];
+    const real = bus.dispatchChain.bind(bus);
+    bus.dispatchChain = (jobs, options) => {
+      seen.push({ jobs, options });
+      return real(jobs, options);
+    };
+    const [a, b, notify] = [new Step('a'), new Step('b'), new Notify('ops')];
+    await bus.chain([a, b]).onQueue('imports').catch(notify).dispatch();
+    await Step.withChain([b]).dispatch('c');
+    expect(seen).toEqual([
+      { jobs: [a, b], options: { catch: [notify], connection: undefined, queue: 'imports', delay: undefined } },
+      { jobs: [new Step('c'), b], options: { catch: [], connection: undefined, queue: undefined, delay: undefined } },
+    ]);
+    expect(trail).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c', 'start b', 'end b']);
+  });
+
+  it('runs a list of jobs as a chain when called directly, and refuses an empty one', async () => {
+    const { bus } = setup();
+    await bus.dispatchChain([new Step('a'), new Step('b')]);
+    expect(trail).toEqual(['start a', 'end a', 'start b', 'end b']);
+    await expect(bus.dispatchChain([])).rejects.toBeInstanceOf(InvalidChainError);
+  });
+});
+
 describe('chain errors', () => {
   it('are EpilogueErrors with stable codes', () => {
     const made = [

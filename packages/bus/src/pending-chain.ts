@@ -1,9 +1,9 @@
 import type { Application } from '@epilogue/core';
-import { chainFailure, type ChainCatchJob, type ChainFailure } from './chain-failure.js';
-import { jobName, type Dispatcher } from './dispatcher.js';
+import type { ChainFailure } from './chain-failure.js';
+import type { Dispatcher } from './dispatcher.js';
 import { DispatchedChain } from './dispatched-chain.js';
-import { ChainCatchNotQueueableError, InvalidChainError, InvalidJobError } from './errors.js';
-import { isShouldQueue } from './should-queue.js';
+import { InvalidChainError } from './errors.js';
+import { assertJobs, reportChainError } from './run-chain.js';
 
 /** A function run when a chain that runs in this process fails: the error, and the failure as data. */
 export type ChainCatchCallback = (error: unknown, failure: ChainFailure) => unknown;
@@ -103,71 +103,16 @@ export class PendingChain<A extends unknown[] = []> {
     const jobs = this.#build(...args);
     return new DispatchedChain(
       () => this.#dispatch(jobs),
-      (error) => this.#report(error, 'dispatch', jobs),
+      (error) => reportChainError(this.#app, error, 'dispatch', jobs),
     );
   }
 
   async #dispatch(jobs: unknown): Promise<void> {
     assertJobs(jobs);
-    if (this.#dispatcher.hasQueueResolver() && jobs.some((job) => isShouldQueue(job))) return this.#toQueue(jobs);
-    return this.#inProcess(jobs);
+    const options = { catch: [...this.#catch], connection: this.#connection, queue: this.#queue, delay: this.#delay };
+    // Through the dispatcher, so that whatever stands in for it (a test fake) sees the chain whole.
+    return this.#dispatcher.dispatchChain(jobs, options);
   }
-
-  async #toQueue([first, ...rest]: readonly object[]): Promise<void> {
-    const callback = this.#catch.find((handler) => typeof handler === 'function');
-    if (callback !== undefined) throw ChainCatchNotQueueableError.forFunction(callback as ChainCatchCallback);
-    await this.#dispatcher.dispatchToQueue(first, {
-      jobs: rest,
-      catch: this.#catch,
-      connection: this.#connection,
-      queue: this.#queue,
-      delay: this.#delay,
-    });
-  }
-
-  async #inProcess(jobs: readonly object[]): Promise<void> {
-    for (const job of jobs) {
-      try {
-        await this.#dispatcher.dispatchSync(job);
-      } catch (error) {
-        await this.#caught(job, error);
-        throw error;
-      }
-    }
-  }
-
-  // Each catch handler is isolated: one that throws is reported, the next still runs, and the
-  // chain still rejects with the job's own error.
-  async #caught(job: object, error: unknown): Promise<void> {
-    const failure = chainFailure(jobName(job), error);
-    for (const handler of this.#catch) {
-      try {
-        if (typeof handler === 'function') {
-          await (handler as ChainCatchCallback)(error, failure);
-        } else {
-          (handler as ChainCatchJob).chainFailure = failure;
-          await this.#dispatcher.dispatch(handler);
-        }
-      } catch (catchError) {
-        this.#report(catchError, 'chain-catch', [job]);
-      }
-    }
-  }
-
-  #report(error: unknown, phase: string, jobs: unknown): void {
-    const names = Array.isArray(jobs) ? jobs.map((job: unknown) => (isObject(job) ? jobName(job) : String(job))) : [];
-    this.#app.report(error, { ...this.#app.currentScope().reportContext(phase), job: names.join(' → ') });
-  }
-}
-
-function assertJobs(jobs: unknown): asserts jobs is readonly object[] {
-  if (!Array.isArray(jobs)) throw InvalidChainError.notAList(jobs);
-  if (jobs.length === 0) throw InvalidChainError.empty();
-  for (const job of jobs as unknown[]) if (!isObject(job)) throw InvalidJobError.forValue(job);
-}
-
-function isObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null;
 }
 
 // Class bodies start with `class`; a function or arrow function given to catch() never does.

@@ -1,0 +1,221 @@
+import type { ChainCatch } from '@epilogue/bus';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  chainMatches,
+  chainNames,
+  checkChain,
+  closestChain,
+  describeChain,
+  describeRecordedChain,
+  type ChainEntry,
+} from '../assertions/chains.js';
+import { describeValue } from '../assertions/describe-value.js';
+import {
+  byClass,
+  Records,
+  type AnyClass,
+  type Caller,
+  type Expectation,
+  type Predicate,
+} from '../assertions/records.js';
+import { untrack, type Restorable } from '../support/fakes.js';
+
+/** The `Dispatcher` method a recorded job was handed to. */
+export type DispatchMethod =
+  | 'dispatch'
+  | 'dispatchNow'
+  | 'dispatchSync'
+  | 'dispatchAfterResponse'
+  | 'dispatchToQueue'
+  | 'dispatchChain';
+
+/** The rest of a chain, recorded with its first job. */
+export interface ChainRecord {
+  /** The jobs after the first one, in order. */
+  readonly jobs: readonly object[];
+  /** The chain's catch handlers. */
+  readonly catch: readonly ChainCatch[];
+  /** The chain's connection, queue and delay, when set. */
+  readonly connection?: string;
+  readonly queue?: string;
+  readonly delay?: number;
+}
+
+/** A job the fake bus received instead of running it. */
+export interface DispatchedJob<J extends object = object> {
+  /** The job, as it was dispatched (the same instance). */
+  readonly job: J;
+  /** How it was dispatched: `Job.dispatch()` is `dispatch`, `Job.dispatchSync()` is `dispatchSync`... */
+  readonly method: DispatchMethod;
+  /** When it is the first job of a chain: the rest of the chain. */
+  readonly chain?: ChainRecord;
+}
+
+const AFTER_RESPONSE = (record: DispatchedJob) => record.method === 'dispatchAfterResponse';
+const SYNC = (record: DispatchedJob) => record.method === 'dispatchSync';
+
+/**
+ * The fake `Dispatcher` installed by `fakeBus()`: it records the jobs it fakes instead of
+ * running them, and asserts on what it recorded. Jobs match an assertion's class when they are
+ * instances of exactly that class.
+ *
+ * @example
+ * const bus = fakeBus(app);
+ * await registerUser('ada@example.com');
+ * bus.assertDispatchedAfterResponse(SendWelcomeEmail, (job) => job.email === 'ada@example.com');
+ */
+export class BusFake implements Restorable {
+  readonly #records = new Records<DispatchedJob>({
+    noun: 'job',
+    title: 'Dispatched jobs',
+    nothing: 'Nothing was dispatched.',
+    ...byClass((record) => record.job),
+    line: describeRecord,
+  });
+  #undo: (() => void) | undefined;
+
+  /** @param undo - Puts the real dispatcher back. */
+  constructor(undo: () => void) {
+    this.#undo = undo;
+  }
+
+  /** Every job recorded, in the order dispatched. */
+  get records(): readonly DispatchedJob[] {
+    return this.#records.all;
+  }
+
+  /** Records a job; the fake's dispatcher methods call it. */
+  record(record: DispatchedJob): void {
+    this.#records.add(record);
+  }
+
+  /**
+   * The recorded jobs of exactly `type`, in order, that pass `predicate` when given.
+   *
+   * @example
+   * expect(bus.dispatched(SendWelcomeEmail).map((job) => job.email)).toEqual(['ada@example.com']);
+   */
+  dispatched<J extends object>(type: AnyClass<J>, predicate?: Predicate<J, DispatchedJob<J>>): J[] {
+    const caller = { name: 'dispatched', fn: this.dispatched };
+    return this.#records.matching(caller, type, predicate as Predicate<J, DispatchedJob>).map((r) => r.job as J);
+  }
+
+  /**
+   * Asserts that a job of `type` was dispatched, any way (`dispatch`, `dispatchNow`,
+   * `dispatchSync`, `dispatchAfterResponse`, to a queue, or first in a chain); with a predicate,
+   * that one passes it; with a number, that exactly that many were.
+   *
+   * @throws {AssertionError} Listing what was dispatched.
+   */
+  assertDispatched<J extends object>(type: AnyClass<J>, expectation?: Expectation<J, DispatchedJob<J>>): void {
+    this.#assertSome(this.assertDispatched, type, expectation, 'dispatched');
+  }
+
+  /** Asserts that exactly `count` jobs of `type` were dispatched, any way. */
+  assertDispatchedTimes(type: AnyClass, count: number): void {
+    this.#records.assertCount(this.#caller(this.assertDispatchedTimes), type, count, 'dispatched');
+  }
+
+  /** Asserts that no job of `type` (passing `predicate`, when given) was dispatched, any way. */
+  assertNotDispatched<J extends object>(type: AnyClass<J>, predicate?: Predicate<J, DispatchedJob<J>>): void {
+    this.#assertNone(this.assertNotDispatched, type, predicate, 'dispatched');
+  }
+
+  /** Asserts that no job was dispatched at all. */
+  assertNothingDispatched(): void {
+    this.#records.assertEmpty(this.#caller(this.assertNothingDispatched), 'dispatched');
+  }
+
+  /** Like `assertDispatched`, for jobs dispatched with `dispatchSync` (and `Job.dispatchSync()`). */
+  assertDispatchedSync<J extends object>(type: AnyClass<J>, expectation?: Expectation<J, DispatchedJob<J>>): void {
+    this.#assertSome(this.assertDispatchedSync, type, expectation, 'dispatched with dispatchSync', SYNC);
+  }
+
+  /** Asserts that no job of `type` (passing `predicate`, when given) was dispatched with `dispatchSync`. */
+  assertNotDispatchedSync<J extends object>(type: AnyClass<J>, predicate?: Predicate<J, DispatchedJob<J>>): void {
+    this.#assertNone(this.assertNotDispatchedSync, type, predicate, 'dispatched with dispatchSync', SYNC);
+  }
+
+  /**
+   * Like `assertDispatched`, for jobs dispatched after the response: `dispatchAfterResponse`,
+   * `Job.dispatchAfterResponse()`, `Job.dispatch().afterResponse()`.
+   */
+  assertDispatchedAfterResponse<J extends object>(
+    type: AnyClass<J>,
+    expectation?: Expectation<J, DispatchedJob<J>>,
+  ): void {
+    const fn = this.assertDispatchedAfterResponse;
+    this.#assertSome(fn, type, expectation, 'dispatched after the response', AFTER_RESPONSE);
+  }
+
+  /** Asserts that no job of `type` (passing `predicate`, when given) was dispatched after the response. */
+  assertNotDispatchedAfterResponse<J extends object>(
+    type: AnyClass<J>,
+    predicate?: Predicate<J, DispatchedJob<J>>,
+  ): void {
+    const fn = this.assertNotDispatchedAfterResponse;
+    this.#assertNone(fn, type, predicate, 'dispatched after the response', AFTER_RESPONSE);
+  }
+
+  /**
+   * Asserts that a chain of these jobs was dispatched: the first entry is the chain's first job,
+   * the others the rest of it, in order. An entry is a class (any job of it) or a job instance
+   * (a job of its class with deeply equal fields).
+   *
+   * @example
+   * bus.assertChained([ImportFeed, IndexFeed, new NotifyImported(feedId)]);
+   */
+  assertChained(chain: readonly ChainEntry[]): void {
+    const caller = this.#caller(this.assertChained);
+    checkChain(caller, chain);
+    const chains = this.#records.all.filter((record) => record.chain !== undefined).map(chainOf);
+    if (chains.some((jobs) => chainMatches(jobs, chain, isDeepStrictEqual))) return;
+    const expected = describeChain(chain);
+    const found =
+      chains.length === 0 ? 'no chain was' : `the chains dispatched were ${chains.map(chainNames).join(', ')}`;
+    const headline = `Expected the chain [${expected.join(', ')}] to be dispatched, but ${found}.`;
+    const actual = describeRecordedChain(closestChain(chains, chain), chain);
+    this.#records.fail(caller, [headline], { actual, expected, operator: 'deepStrictEqual' });
+  }
+
+  /** Puts the real dispatcher back; the records stay readable. Calling it again does nothing. */
+  restore(): void {
+    const undo = this.#undo;
+    this.#undo = undefined;
+    untrack(this);
+    undo?.();
+  }
+
+  #assertSome<J extends object>(
+    fn: Caller['fn'],
+    type: AnyClass<J>,
+    expectation: Expectation<J, DispatchedJob<J>> | undefined,
+    phrase: string,
+    among?: (record: DispatchedJob) => boolean,
+  ): void {
+    this.#records.assertSome(this.#caller(fn), type, expectation as Expectation<J, DispatchedJob>, phrase, among);
+  }
+
+  #assertNone<J extends object>(
+    fn: Caller['fn'],
+    type: AnyClass<J>,
+    predicate: Predicate<J, DispatchedJob<J>> | undefined,
+    phrase: string,
+    among?: (record: DispatchedJob) => boolean,
+  ): void {
+    this.#records.assertNone(this.#caller(fn), type, predicate as Predicate<J, DispatchedJob>, phrase, among);
+  }
+
+  #caller(fn: Caller['fn']): Caller {
+    return { name: fn.name, fn };
+  }
+}
+
+function describeRecord(record: DispatchedJob): string {
+  const chain = record.chain === undefined ? '' : `, then ${chainNames(record.chain.jobs)}`;
+  return `${describeValue(record.job)} (${record.method}${chain})`;
+}
+
+function chainOf(record: DispatchedJob): readonly object[] {
+  return [record.job, ...(record.chain?.jobs ?? [])];
+}

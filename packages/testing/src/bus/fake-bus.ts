@@ -1,0 +1,90 @@
+import { Dispatcher, type ChainOptions, type Handler, type QueuedChain } from '@epilogue/bus';
+import type { Application } from '@epilogue/core';
+import { FakeAlreadyInstalledError } from '../errors.js';
+import { jobFilter, type FakeOptions } from '../support/job-filter.js';
+import { track } from '../support/fakes.js';
+import { patchMethods } from '../support/patch.js';
+import { BusFake, type ChainRecord, type DispatchedJob } from './bus-fake.js';
+
+/** Options of `fakeBus()`. */
+export type FakeBusOptions = FakeOptions;
+
+const faked = new WeakSet<Dispatcher>();
+const DONE: Promise<undefined> = Promise.resolve(undefined);
+
+/**
+ * Fakes the application's bus: the jobs it fakes are recorded instead of run (or queued), and
+ * the returned `BusFake` asserts on them. Every way in is recorded — `dispatcher.dispatch()` and
+ * its siblings, `Job.dispatch()`, `Job.dispatchSync()`, `Job.dispatchAfterResponse()`,
+ * `PendingDispatch` options and chains — because the fake stands in for the one `Dispatcher` of
+ * the application, including in services that took it in their constructor before.
+ *
+ * Jobs that are not faked (see `only` and `except`) go to the real dispatcher unchanged.
+ *
+ * How: the fake replaces the dispatch methods on the application's `Dispatcher` instance itself
+ * (not on its class), and `restore()` deletes them again. Other applications, and this one
+ * without a fake, run the class's own methods: faking costs nothing when it is not used.
+ *
+ * @param app - The application whose bus to fake.
+ * @param options - `only`: fake just these job classes; `except`: fake all but these.
+ * @returns The fake, with the assertions and `restore()`.
+ * @throws {FakeAlreadyInstalledError} When the bus of `app` is already faked.
+ * @throws {InvalidFakeOptionError} When `only` or `except` is not a list of classes.
+ * @example
+ * const bus = fakeBus(app);
+ * await request(app, listener).post('/register', { email: 'ada@example.com' });
+ * bus.assertDispatchedAfterResponse(SendWelcomeEmail);
+ */
+export function fakeBus(app: Application, options: FakeBusOptions = {}): BusFake {
+  const fakes = jobFilter('fakeBus', options);
+  const dispatcher = app.container.resolve(Dispatcher);
+  if (faked.has(dispatcher)) throw FakeAlreadyInstalledError.forFake('fakeBus');
+  // The methods as they are now: the class's, or whatever replaced them before this fake.
+  const real = {
+    dispatch: dispatcher.dispatch,
+    dispatchNow: dispatcher.dispatchNow,
+    dispatchSync: dispatcher.dispatchSync,
+    dispatchAfterResponse: dispatcher.dispatchAfterResponse,
+    dispatchToQueue: dispatcher.dispatchToQueue,
+    dispatchChain: dispatcher.dispatchChain,
+  };
+  const fake = new BusFake(() => {
+    undo();
+    faked.delete(dispatcher);
+  });
+  const record = (entry: DispatchedJob) => {
+    fake.record(entry);
+    return DONE;
+  };
+  const undo = patchMethods(dispatcher, {
+    dispatch: (job: object) => (fakes(job) ? record({ job, method: 'dispatch' }) : real.dispatch.call(dispatcher, job)),
+    dispatchNow: (job: object, handler?: Handler) =>
+      fakes(job) ? record({ job, method: 'dispatchNow' }) : real.dispatchNow.call(dispatcher, job, handler),
+    dispatchSync: (job: object) =>
+      fakes(job) ? record({ job, method: 'dispatchSync' }) : real.dispatchSync.call(dispatcher, job),
+    dispatchAfterResponse: (job: object) =>
+      fakes(job) ? record({ job, method: 'dispatchAfterResponse' }) : real.dispatchAfterResponse.call(dispatcher, job),
+    dispatchToQueue: (job: object, chain?: QueuedChain) =>
+      fakes(job)
+        ? record({ job, method: 'dispatchToQueue', ...(chain && { chain: chainRecord(chain.jobs, chain) }) })
+        : real.dispatchToQueue.call(dispatcher, job, chain),
+    dispatchChain: (jobs: readonly object[], chainOptions: ChainOptions = {}) =>
+      Array.isArray(jobs) && fakes(jobs[0])
+        ? record({ job: jobs[0], method: 'dispatchChain', chain: chainRecord(jobs.slice(1), chainOptions) })
+        : real.dispatchChain.call(dispatcher, jobs, chainOptions),
+  });
+  faked.add(dispatcher);
+  track(fake);
+  return fake;
+}
+
+function chainRecord(jobs: readonly object[], options: ChainOptions | QueuedChain): ChainRecord {
+  const { connection, queue, delay } = options;
+  return {
+    jobs: [...jobs],
+    catch: [...(options.catch ?? [])],
+    ...(connection !== undefined && { connection }),
+    ...(queue !== undefined && { queue }),
+    ...(delay !== undefined && { delay }),
+  };
+}
