@@ -2,39 +2,13 @@
 // listeners run on a worker in another process, started with the `epilogue` bin, and the events
 // are dispatched from a third process. Sequential queued listeners: the email is never queued
 // for a reservation that already exists. Queued event: the same, inside one job.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { exitCode, runProcess, startWorkerProcess, type Started } from '../support/processes.js';
 import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/redis.js';
 
-const root = join(__dirname, '..', '..');
-const bin = join(root, 'packages/queue/dist/cli/main.js');
 const appModule = join(__dirname, 'fixtures/reservation-app.mjs');
 const registerScript = join(__dirname, 'fixtures/register.mjs');
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-}
-
-function start(prefix: string, script: string, args: string[]): Started {
-  const child = spawn(process.execPath, [script, ...args], {
-    cwd: root,
-    env: { ...process.env, EPILOGUE_TEST_PREFIX: prefix },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => (text += chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (text += chunk));
-  return { child, output: () => text };
-}
-
-async function exitCode({ child, output }: Started): Promise<number | null> {
-  const [code] = child.exitCode !== null ? [child.exitCode] : await once(child, 'exit');
-  if (code !== 0) console.error(output());
-  return code as number | null;
-}
 
 describeWithRedis('the reservation scenario on Redis, with the worker in another process', () => {
   let prefix: string;
@@ -44,7 +18,7 @@ describeWithRedis('the reservation scenario on Redis, with the worker in another
   beforeEach(() => {
     prefix = uniquePrefix('events');
     redis = new Redis(REDIS);
-    worker = start(prefix, bin, ['queue:work', '--app', appModule, '--json']);
+    worker = startWorkerProcess(prefix, appModule);
   });
 
   afterEach(async () => {
@@ -54,9 +28,7 @@ describeWithRedis('the reservation scenario on Redis, with the worker in another
   });
 
   /** Dispatches `mode:formId:id` reservations from a process of their own. */
-  const register = async (...reservations: string[]) => {
-    expect(await exitCode(start(prefix, registerScript, reservations))).toBe(0);
-  };
+  const register = (...reservations: string[]) => runProcess(prefix, registerScript, reservations);
 
   /** The listeners' log, without the process ids; fails unless every line came from the worker. */
   const log = async () => {

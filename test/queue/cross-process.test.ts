@@ -1,45 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { exitCode, runProcess, startWorkerProcess, type Started } from '../support/processes.js';
 import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/redis.js';
 
 // Worker processes started the way a deployment starts them: the `epilogue` bin from the built
 // queue package, loading an application module, against the local Redis.
-const root = join(__dirname, '..', '..');
-const bin = join(root, 'packages/queue/dist/cli/main.js');
 const appModule = join(__dirname, 'fixtures/redis-app.mjs');
 const dispatchScript = join(__dirname, 'fixtures/dispatch.mjs');
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-}
-
-function start(prefix: string, script: string, args: string[]): Started {
-  const child = spawn(process.execPath, [script, ...args], {
-    cwd: root,
-    env: { ...process.env, EPILOGUE_TEST_PREFIX: prefix },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => (text += chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (text += chunk));
-  return { child, output: () => text };
-}
-
 function worker(prefix: string, concurrency: number): Started {
-  return start(prefix, bin, ['queue:work', '--app', appModule, '--concurrency', String(concurrency), '--json']);
+  return startWorkerProcess(prefix, appModule, ['--concurrency', String(concurrency)]);
 }
 
-async function exitCode({ child, output }: Started): Promise<number | null> {
-  const [code] = child.exitCode !== null ? [child.exitCode] : await once(child, 'exit');
-  if (code !== 0) console.error(output());
-  return code as number | null;
-}
-
-async function dispatch(prefix: string, count: number, ms = 0): Promise<void> {
-  expect(await exitCode(start(prefix, dispatchScript, [String(count), String(ms)]))).toBe(0);
+function dispatch(prefix: string, count: number, ms = 0): Promise<void> {
+  return runProcess(prefix, dispatchScript, [String(count), String(ms)]);
 }
 
 describeWithRedis('workers in separate processes on one Redis queue', () => {
@@ -90,7 +66,10 @@ describeWithRedis('workers in separate processes on one Redis queue', () => {
     children.push(doomed.child);
     await dispatch(prefix, 12, 400);
     // Kill it while it holds jobs, some finished, some running.
-    await until(async () => (await redis.llen(`${prefix}::ran`)) >= 4, 15_000);
+    await until(async () => {
+      const [ran, started] = [await list('ran'), await list('started')];
+      return ran.length >= 2 && started.some((entry) => !ran.includes(entry));
+    }, 15_000);
     doomed.child.kill('SIGKILL');
     await once(doomed.child, 'exit');
     const ranBefore = await list('ran');

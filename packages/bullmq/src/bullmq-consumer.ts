@@ -10,7 +10,7 @@ import {
   type FailedJobStore,
 } from '@epilogue/queue';
 import type { Redis } from 'ioredis';
-import type { QueueFetcher, StoredJob } from './queue-fetcher.js';
+import type { QueueFetcher, StoredData, StoredJob } from './queue-fetcher.js';
 
 /** What a consumer needs from its driver. */
 export interface ConsumerParts {
@@ -47,6 +47,7 @@ export class BullMQConsumer implements Consumer {
   #tokens = 0;
   #wake: (() => void) | undefined;
   #marker: Promise<unknown> | undefined;
+  #awaitingMarker = false;
   #dueAt = Infinity;
   readonly #loop: Promise<void>;
 
@@ -64,6 +65,7 @@ export class BullMQConsumer implements Consumer {
       fetcher.on('error', (error) => this.#options.onError?.(error));
       fetcher.start();
     }
+    parts.blocking.on('error', (error) => this.#options.onError?.(error));
     this.#loop = this.#run();
   }
 
@@ -112,10 +114,16 @@ export class BullMQConsumer implements Consumer {
     for (const fetcher of this.#parts.fetchers) {
       if (this.#stopping) return undefined;
       const token = `${fetcher.id}:${this.#tokens++}`;
-      const job = await fetcher.take(token);
+      const { job, dueAt } = await fetcher.take(token);
+      this.#due(dueAt);
       if (job !== undefined) return [job, token, fetcher];
     }
     return undefined;
+  }
+
+  // BullMQ tells, with each fetch, when the queue's next delayed job is due: wake up then.
+  #due(at: number): void {
+    if (at > 0) this.#dueAt = Math.min(this.#dueAt, at);
   }
 
   // Waits until something may have changed: a marker on one of the queues (a job added, a
@@ -135,9 +143,11 @@ export class BullMQConsumer implements Consumer {
     const marker = this.#waitForMarker();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, wait)));
+    this.#awaitingMarker = true;
     try {
       await Promise.race([marker, woken, timeout]);
     } finally {
+      this.#awaitingMarker = false;
       clearTimeout(timer);
       this.#wake = undefined;
     }
@@ -152,9 +162,15 @@ export class BullMQConsumer implements Consumer {
     this.#marker = this.#parts.blocking.bzpopmin(...keys, seconds).then(
       (popped) => {
         this.#marker = undefined;
+        if (popped === null) return;
+        const [key, member, score] = popped;
         // A marker with a score in the future announces a delayed job due then.
-        const score = popped === null ? 0 : Number(popped[2]);
-        if (score > Date.now()) this.#dueAt = Math.min(this.#dueAt, score);
+        this.#due(Number(score) > Date.now() ? Number(score) : 0);
+        // A wait that outlived its race popped a marker the loop will not act on (it is busy,
+        // full or stopping): put it back for the consumers that have room.
+        if (!this.#awaitingMarker || this.#stopping || this.#running.size >= this.#options.concurrency) {
+          this.#parts.blocking.zadd(key, score, member).catch((error: unknown) => this.#options.onError?.(error));
+        }
       },
       (error: unknown) => {
         this.#marker = undefined;
@@ -175,14 +191,8 @@ export class BullMQConsumer implements Consumer {
 
   #start(job: StoredJob, token: string, fetcher: QueueFetcher): void {
     this.#drained = false;
+    const delivery = deliveryOf(job, fetcher.name);
     fetcher.track(job, token);
-    const delivery: Delivery = {
-      id: job.id!,
-      queue: fetcher.name,
-      body: job.data.body,
-      attempts: job.attemptsStarted,
-      exceptions: job.data.exceptions,
-    };
     const settled = deliver(this.#handler, delivery)
       .then((outcome) => this.#settle(job, token, fetcher, delivery, outcome))
       .finally(() => {
@@ -206,7 +216,8 @@ export class BullMQConsumer implements Consumer {
       // queue brings the next one of that queue back with it, which is the job the consumer
       // would take next anyway: one round trip per job instead of two.
       const fetchNext = !this.#stopping && fetcher === this.#parts.fetchers[0];
-      const next = await fetcher.complete(job, token, fetchNext);
+      const { job: next, dueAt } = await fetcher.complete(job, token, fetchNext);
+      this.#due(dueAt);
       // Taken, so it runs, even when stop() began meanwhile (stop waits for it).
       if (next !== undefined) this.#start(next, token, fetcher);
     } catch (error) {
@@ -227,4 +238,13 @@ export class BullMQConsumer implements Consumer {
       };
     });
   }
+}
+
+// The job's data as the driver wrote it; anything else (a job another producer added to the
+// queue) is delivered with its data as the body, which the runner refuses into the failed store.
+function deliveryOf(job: StoredJob, queue: string): Delivery {
+  const data = job.data as Partial<StoredData> | null | undefined;
+  const body = typeof data?.body === 'string' ? data.body : String(JSON.stringify(data ?? null));
+  const exceptions = Number.isSafeInteger(data?.exceptions) ? (data!.exceptions as number) : 0;
+  return { id: job.id!, queue, body, attempts: job.attemptsStarted, exceptions };
 }

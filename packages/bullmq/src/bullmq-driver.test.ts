@@ -1,4 +1,5 @@
-import { describeQueueDriver } from '@epilogue/queue';
+import { describeQueueDriver, type Consumer, type DeliveryHandler } from '@epilogue/queue';
+import { Queue } from 'bullmq';
 import { BullMQDriver } from '@epilogue/bullmq';
 import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
 
@@ -18,3 +19,95 @@ describeWithRedis('BullMQDriver on the local Redis', () => {
     { runsOnPush: false },
   );
 });
+
+describeWithRedis('BullMQDriver timing and foreign jobs (local Redis)', () => {
+  let prefix: string;
+  let driver: BullMQDriver;
+  const consumers: Consumer[] = [];
+
+  beforeEach(() => {
+    prefix = uniquePrefix('timing');
+    // The default block timeout: nothing below may rely on a short one.
+    driver = new BullMQDriver({ connection: REDIS, prefix });
+  });
+  afterEach(async () => {
+    await Promise.all(consumers.splice(0).map((consumer) => consumer.stop()));
+    await driver.close();
+    await deleteKeys(prefix);
+  });
+
+  const consume = (handler: DeliveryHandler, concurrency = 1) => {
+    const consumer = driver.consume(['default'], handler, { concurrency });
+    consumers.push(consumer);
+    return consumer;
+  };
+
+  it('delivers each of several delayed jobs on time to an idle consumer', async () => {
+    const at = new Map<string, number>();
+    consume(async (delivery) => {
+      at.set(delivery.id, Date.now());
+      return { type: 'complete' };
+    });
+    await pause(50);
+    const pushed = Date.now();
+    await driver.push('x', { queue: 'default', id: 'x', delayMs: 200 });
+    await driver.push('y', { queue: 'default', id: 'y', delayMs: 700 });
+    await until(() => at.has('y'), 3000);
+    expect(at.get('x')! - pushed).toBeGreaterThanOrEqual(190);
+    expect(at.get('y')! - pushed).toBeGreaterThanOrEqual(690);
+    expect(at.get('y')! - pushed).toBeLessThan(1200);
+  });
+
+  it('wakes an idle consumer for a new job while another consumer is busy', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const busy: string[] = [];
+    const idle: string[] = [];
+    consume(async (delivery) => {
+      busy.push(delivery.id);
+      await gate;
+      return { type: 'complete' };
+    }, 1);
+    await driver.push('long', { queue: 'default', id: 'long' });
+    await until(() => busy.length === 1, 3000);
+    consume(async (delivery) => {
+      idle.push(delivery.id);
+      return { type: 'complete' };
+    });
+    await pause(50);
+    const pushed = Date.now();
+    await driver.push('next', { queue: 'default', id: 'next' });
+    await until(() => idle.includes('next'), 3000);
+    expect(Date.now() - pushed).toBeLessThan(1000);
+    release();
+  });
+
+  it('fails a job another producer added without a payload, instead of holding it', async () => {
+    const bodies: string[] = [];
+    consume(async (delivery) => {
+      bodies.push(delivery.body);
+      return { type: 'fail', error: new TypeError('not a payload') };
+    });
+    const queue = new Queue('default', { connection: REDIS, prefix });
+    try {
+      await queue.add('foreign', null as never, { jobId: 'foreign' });
+    } finally {
+      await queue.close();
+    }
+    await until(async () => (await driver.failedJobs.find('foreign')) !== undefined, 3000);
+    expect(bodies).toEqual(['null']);
+    expect(await driver.size('default')).toBe(0);
+  });
+});
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function until(test: () => boolean | Promise<boolean>, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${waitMs} ms`);
+    await pause(5);
+  }
+}

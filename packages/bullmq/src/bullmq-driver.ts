@@ -96,6 +96,9 @@ export class BullMQDriver implements QueueDriver {
       blockTimeoutMs: options.blockTimeoutMs ?? 5_000,
     };
     this.#client = this.#redis();
+    // Without a listener ioredis prints every reconnection error; the commands that fail reject
+    // with the error, which reaches whoever sent them (a dispatch, a worker's onError).
+    this.#client.on('error', () => undefined);
     this.failedJobs = options.failedJobs ?? new RedisFailedJobStore(this.#client, this.prefix);
     this.atomics = new RedisAtomicStore(this.#client, this.prefix);
   }
@@ -138,6 +141,7 @@ export class BullMQDriver implements QueueDriver {
   }
 
   async size(queue: string): Promise<number> {
+    if (this.#closed) throw DriverClosedError.forDriver('BullMQDriver');
     return this.#queue(queue).getJobCountByTypes('waiting', 'prioritized', 'delayed');
   }
 

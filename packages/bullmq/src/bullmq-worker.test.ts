@@ -132,7 +132,7 @@ describeWithRedis('Worker on BullMQDriver (local Redis)', () => {
     expect(typeof id).toBe('string');
     expect(await queueManager(app).size()).toBe(1);
     const summary = await new Worker(app, { stopWhenEmpty: true }).run();
-    expect(summary).toEqual({ reason: 'empty', jobs: 1 });
+    expect(summary).toEqual({ reason: 'empty', jobs: 1, stopTimedOut: false });
     expect(ran).toEqual(['Ada 2026-01-02T03:04:05.000Z']);
     expect(await queueManager(app).size()).toBe(0);
   });

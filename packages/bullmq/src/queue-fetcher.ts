@@ -11,6 +11,17 @@ export interface StoredData {
 /** A BullMQ job as the driver uses it. */
 export type StoredJob = Job<StoredData, void, string>;
 
+/** What a fetch brought: a job, if one was ready, and when the next delayed job is due. */
+export interface Fetched {
+  readonly job?: StoredJob;
+  /** Milliseconds since the epoch; 0 when no delayed job is known. */
+  readonly dueAt: number;
+}
+
+// BullMQ's reply to moveToActive and to a completion that fetches: the job's fields, its id, a
+// rate-limit delay, and the due time of the next delayed job.
+type Reply = [data: JobJson | undefined, id: string, rateLimitDelay: unknown, dueAt: unknown];
+
 /**
  * A BullMQ worker in manual mode for one queue: it takes jobs when asked instead of running its
  * own loop, so that one consumer can prefer the jobs of one queue over another's (a BullMQ
@@ -38,23 +49,31 @@ export class QueueFetcher extends BullWorker<StoredData, void, string> {
    * promoted first.
    *
    * @param token - The lock token for the job.
-   * @returns The job, or undefined when none is ready.
+   * @returns The job, or none when none is ready, and when the next delayed job is due (ms since
+   *   the epoch; 0 when there is none).
    */
-  async take(token: string): Promise<StoredJob | undefined> {
-    return (await this.moveToActive(token)) ?? undefined;
+  async take(token: string): Promise<Fetched> {
+    const [data, id, , dueAt] = (await this.backend.moveToActive(token)) as Reply;
+    return this.#fetched(data, id, dueAt, token);
   }
 
   /**
    * Marks a running job done (it is removed), and with `fetchNext` takes the next ready job of
    * this queue in the same round trip, under the same token, as BullMQ's own worker does.
    *
-   * @returns The next job, when one was asked for and was ready.
+   * @returns The next job, when one was asked for and was ready, and when the next delayed job
+   *   is due (0 when unknown or none).
    */
-  async complete(job: StoredJob, token: string, fetchNext: boolean): Promise<StoredJob | undefined> {
+  async complete(job: StoredJob, token: string, fetchNext: boolean): Promise<Fetched> {
     const next = await job.moveToCompleted(undefined, token, fetchNext);
-    if (!Array.isArray(next)) return undefined;
-    const [data, id] = next as [JobJson | undefined, string];
-    return (await this.nextJobFromJobData(data, id, token)) ?? undefined;
+    if (!Array.isArray(next)) return { dueAt: 0 };
+    const [data, id, , dueAt] = next as Reply;
+    return this.#fetched(data, id, dueAt, token);
+  }
+
+  async #fetched(data: JobJson | undefined, id: string, dueAt: unknown, token: string): Promise<Fetched> {
+    const job = data ? ((await this.nextJobFromJobData(data, id, token)) ?? undefined) : undefined;
+    return { job, dueAt: Number(dueAt) || 0 };
   }
 
   /** Keeps renewing the lock of a job while it runs. */

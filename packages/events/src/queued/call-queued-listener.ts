@@ -1,9 +1,8 @@
-import { autowire, ShouldQueue } from '@epilogue/bus';
 import { Application, type Constructor } from '@epilogue/core';
-import { QueuedJob } from '@epilogue/queue';
 import { ListenerNotRegisteredError } from '../errors.js';
 import { invokeListener } from '../listeners/listener.js';
 import { listenerCatalog } from './listener-catalog.js';
+import { ListenerJob, registerListenerJob } from './listener-job.js';
 import type { ListenerJobOptions } from './listener-options.js';
 
 // The application a job ran in, for its failed() hook, which the worker calls without one. A
@@ -31,7 +30,7 @@ export interface ListenerCall {
  *
  * It carries the listener's queue options (`tries`, `backoff`...), read when it was dispatched.
  */
-export class CallQueuedListener extends QueuedJob implements ListenerJobOptions {
+export class CallQueuedListener extends ListenerJob {
   /** A stable name, so that workers of any version of the code find this class. */
   static readonly jobName = 'epilogue.events.call-queued-listener';
 
@@ -39,23 +38,13 @@ export class CallQueuedListener extends QueuedJob implements ListenerJobOptions 
   eventName!: string;
   event?: unknown;
   wildcard?: boolean;
-  connection?: string;
-  queue?: string;
-  delay?: number;
-  tries?: number;
-  maxExceptions?: number;
-  backoff?: number | readonly number[];
-  timeout?: number;
-  failOnTimeout?: boolean;
-  retryUntil?: Date;
 
   /**
    * @param call - The listener's name, the event and how to call it.
    * @param options - The listener's queue options.
    */
   constructor(call: ListenerCall, options: ListenerJobOptions = {}) {
-    super();
-    Object.assign(this, options);
+    super(options);
     this.listener = call.listener;
     this.eventName = call.eventName;
     this.event = call.event;
@@ -75,7 +64,7 @@ export class CallQueuedListener extends QueuedJob implements ListenerJobOptions 
    * @returns What the listener returned.
    * @throws {ListenerNotRegisteredError} When this application does not know the listener's name.
    */
-  async handle(app: Application): Promise<unknown> {
+  override async handle(app: Application): Promise<unknown> {
     ranIn.set(this, app);
     const result = await invokeListener(buildListener(app, this.listener), argumentsOf(this));
     if (result === false) this.delete();
@@ -91,15 +80,7 @@ export class CallQueuedListener extends QueuedJob implements ListenerJobOptions 
   }
 }
 
-// handle()'s parameter comes from the container of the scope it runs in, as
-// `@autowire(Application)` on the method would say: the right application, even in a process
-// that has several.
-autowire(Application)(
-  CallQueuedListener.prototype,
-  'handle',
-  Object.getOwnPropertyDescriptor(CallQueuedListener.prototype, 'handle') as PropertyDescriptor,
-);
-ShouldQueue()(CallQueuedListener);
+registerListenerJob(CallQueuedListener);
 
 function buildListener(app: Application, name: string): object {
   const type = listenerCatalog(app).classFor(name);

@@ -163,7 +163,7 @@ describe('queued chains', () => {
     const { bus, memory, pushes } = setup();
     await bus.chain([new Step('a'), new Step('b'), new Step('c')]).dispatch();
     expect(await memory.size('default')).toBe(1);
-    await expect(work({ concurrency: 4 })).resolves.toEqual({ reason: 'empty', jobs: 3 });
+    await expect(work({ concurrency: 4 })).resolves.toEqual({ reason: 'empty', jobs: 3, stopTimedOut: false });
     expect(trail).toEqual(['a', 'b', 'c']);
     expect(pushes.map((p) => [p.job, p.after])).toEqual([
       ['a', []],
@@ -364,7 +364,7 @@ describe('tampered chains', () => {
     ];
     for (const [index, [, body]] of poison.entries()) await memory.push(body, { queue: 'default', id: `p${index}` });
 
-    await expect(work({ concurrency: 4 })).resolves.toEqual({ reason: 'empty', jobs: poison.length });
+    await expect(work({ concurrency: 4 })).resolves.toEqual({ reason: 'empty', jobs: poison.length, stopTimedOut: false });
 
     expect(trail).toEqual([]);
     const failed = await manager.failedJobs().list();

@@ -127,9 +127,10 @@ export class WorkerSession {
       reason: summary.reason,
       jobs: summary.jobs,
     });
-    if (this.#worker.runningJobs === 0) return { code: 0, jobsLeft: false };
-    // The worker's stop gave up waiting (it reported that to the app too): the jobs it left
-    // would keep the process alive, and the connections from closing.
+    if (!summary.stopTimedOut) return { code: 0, jobsLeft: false };
+    // The worker's stop gave up waiting (it reported that to the app too): the jobs it left, or
+    // a driver that cannot reach its server, would keep the process alive and the connections
+    // from closing.
     this.#output.error(WorkerStopTimeoutError.after(this.#stopTimeoutMs, [...this.#running]));
     this.#io.exit?.(1);
     return { code: 1, jobsLeft: true };

@@ -81,7 +81,7 @@ describe('poison payloads', () => {
     }
     await memory.push(manager.payloads.encode(new Harmless(100)).body, { queue: 'default' });
 
-    await expect(workAll(app)).resolves.toEqual({ reason: 'empty', jobs: poison.length + 1 });
+    await expect(workAll(app)).resolves.toEqual({ reason: 'empty', jobs: poison.length + 1, stopTimedOut: false });
 
     expect(ran).toEqual([100]);
     const failed = await manager.failedJobs().list();
@@ -108,7 +108,7 @@ describe('poison payloads', () => {
     for (let i = 0; i < 60; i++) bodies.push(mutate(valid, next));
     for (const [index, body] of bodies.entries()) await memory.push(body, { queue: 'default', id: `fuzz-${index}` });
 
-    await expect(workAll(app)).resolves.toEqual({ reason: 'empty', jobs: bodies.length });
+    await expect(workAll(app)).resolves.toEqual({ reason: 'empty', jobs: bodies.length, stopTimedOut: false });
 
     const failed = await manager.failedJobs().list();
     expect(ran.length + failed.length).toBe(bodies.length);

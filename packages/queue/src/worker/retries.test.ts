@@ -68,6 +68,20 @@ class ReleasesThenFails extends QueuedJob implements QueuedJobOptions {
 }
 
 @ShouldQueue()
+class ReleasesAndThrows extends QueuedJob implements QueuedJobOptions {
+  tries = 0;
+  maxExceptions = 2;
+  handle() {
+    attempts.push(this.attempts());
+    this.release();
+    throw new Error(`released, then threw on attempt ${this.attempts()}`);
+  }
+  failed(error: unknown) {
+    failures.push(error);
+  }
+}
+
+@ShouldQueue()
 class AlwaysReleases extends QueuedJob implements QueuedJobOptions {
   tries = 2;
   handle() {
@@ -241,6 +255,14 @@ describe('retries', () => {
     await work();
     expect(attempts).toEqual([1, 2]);
     expect(failures).toHaveLength(1);
+  });
+
+  it('applies `maxExceptions` to attempts that released themselves and threw', async () => {
+    await dispatch(new ReleasesAndThrows());
+    const finished = await work();
+    expect(attempts).toEqual([1, 2]);
+    expect(finished.map((job) => job.status)).toEqual(['released', 'failed']);
+    expect((failures[0] as Error).message).toBe('released, then threw on attempt 2');
   });
 
   it('does not count releases as exceptions', async () => {

@@ -58,11 +58,14 @@ export function decideOutcome(
   if (context.failure !== undefined) return { type: 'fail', error: context.failure.error };
   if (context.deleted) return { type: 'delete' };
   const exceptions = delivery.exceptions + (attempt.threw ? 1 : 0);
+  // An attempt that threw counts towards maxExceptions even when it asked to be released (a
+  // job that calls release() then throws, ThrottlesExceptions): the limit holds either way.
+  const tooManyExceptions = attempt.threw && payload.maxExceptions !== null && exceptions >= payload.maxExceptions;
+  if (tooManyExceptions) return { type: 'fail', error: attempt.error };
   if (context.releasedMs !== undefined) return { type: 'release', delayMs: context.releasedMs, exceptions };
   if (!attempt.threw) return { type: 'complete', result: attempt.result };
   const fail: DeliveryOutcome = { type: 'fail', error: attempt.error };
   if (attempt.timedOut && payload.failOnTimeout) return fail;
-  if (payload.maxExceptions !== null && exceptions >= payload.maxExceptions) return fail;
   if (payload.retryUntil !== null) {
     if (now >= payload.retryUntil) return fail;
   } else {

@@ -146,7 +146,7 @@ describe('Worker', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(trail).toEqual([]);
     expect(await memory.size('default')).toBe(1);
-    await expect(work()).resolves.toEqual({ reason: 'empty', jobs: 1 });
+    await expect(work()).resolves.toEqual({ reason: 'empty', jobs: 1, stopTimedOut: false });
     expect(trail).toEqual(['queued']);
   });
 
@@ -211,7 +211,7 @@ describe('Worker', () => {
     setup();
     Slow.most = 0;
     for (let i = 0; i < 8; i++) await Slow.dispatch();
-    await expect(work({ concurrency: 3 })).resolves.toEqual({ reason: 'empty', jobs: 8 });
+    await expect(work({ concurrency: 3 })).resolves.toEqual({ reason: 'empty', jobs: 8, stopTimedOut: false });
     expect(Slow.most).toBe(3);
   });
 
@@ -219,7 +219,7 @@ describe('Worker', () => {
     const { memory } = setup();
     for (let i = 0; i < 5; i++) await Record.dispatch(`job ${i}`);
     const summary = await work({ maxJobs: 2, stopWhenEmpty: false, concurrency: 2 });
-    expect(summary).toEqual({ reason: 'max-jobs', jobs: 2 });
+    expect(summary).toEqual({ reason: 'max-jobs', jobs: 2, stopTimedOut: false });
     expect(trail).toEqual(['job 0', 'job 1']);
     expect(await memory.size('default')).toBe(3);
   });
@@ -227,7 +227,7 @@ describe('Worker', () => {
   it('stops after `maxTime` seconds', async () => {
     setup();
     const started = Date.now();
-    await expect(work({ maxTime: 0.03, stopWhenEmpty: false })).resolves.toEqual({ reason: 'max-time', jobs: 0 });
+    await expect(work({ maxTime: 0.03, stopWhenEmpty: false })).resolves.toEqual({ reason: 'max-time', jobs: 0, stopTimedOut: false });
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
   });
 
@@ -246,7 +246,7 @@ describe('Worker', () => {
     expect(worker.runningJobs).toBe(1);
     open();
     await stopping;
-    await expect(running).resolves.toEqual({ reason: 'stopped', jobs: 1 });
+    await expect(running).resolves.toEqual({ reason: 'stopped', jobs: 1, stopTimedOut: false });
     expect(trail).toEqual(['start a', 'end a']);
     expect(await memory.size('default')).toBe(1);
   });
@@ -259,7 +259,7 @@ describe('Worker', () => {
     const running = worker.run();
     await until(() => trail.includes('start stuck'));
     await worker.stop();
-    await expect(running).resolves.toMatchObject({ reason: 'stopped' });
+    await expect(running).resolves.toMatchObject({ reason: 'stopped', stopTimedOut: true });
     expect(reports.map((r) => r.error)).toEqual([expect.any(WorkerStopTimeoutError)]);
     expect(reports[0].context).toMatchObject({ phase: 'worker-stop', connection: 'memory' });
     open();
@@ -276,7 +276,7 @@ describe('Worker', () => {
     open();
     await shutdown;
     expect(trail).toEqual(['start b', 'end b']);
-    await expect(running).resolves.toEqual({ reason: 'shutdown', jobs: 1 });
+    await expect(running).resolves.toEqual({ reason: 'shutdown', jobs: 1, stopTimedOut: false });
   });
 
   it('emits processing and processed with the job’s name, status and duration', async () => {

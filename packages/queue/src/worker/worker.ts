@@ -32,6 +32,12 @@ export interface WorkerSummary {
   readonly reason: WorkerStopReason;
   /** How many job attempts it ran. */
   readonly jobs: number;
+  /**
+   * Whether the stop gave up waiting (`stopTimeoutMs`) for the driver to finish: jobs still
+   * running, or a driver that could not let go (Redis unreachable). The process should exit
+   * without waiting for its connections.
+   */
+  readonly stopTimedOut: boolean;
 }
 
 const STATUS: Record<DeliveryOutcome['type'], JobStatus> = {
@@ -152,15 +158,17 @@ export class Worker {
   async #performStop(reason: WorkerStopReason): Promise<void> {
     clearTimeout(this.#maxTimer);
     this.#offShutdown?.();
+    let stopTimedOut = false;
     if (this.#consumer !== undefined) {
       const timeoutMs = this.#options.stopTimeoutMs ?? 30_000;
       if (!(await settlesWithin(this.#consumer.stop(), timeoutMs))) {
+        stopTimedOut = true;
         const error = WorkerStopTimeoutError.after(timeoutMs, [...this.#running]);
         this.#app.report(error, { phase: 'worker-stop', connection: this.connection });
       }
     }
     this.#state = 'stopped';
-    this.#finish({ reason, jobs: this.#ran });
+    this.#finish({ reason, jobs: this.#ran, stopTimedOut });
   }
 
   readonly #handle = async (delivery: Delivery): Promise<DeliveryOutcome> => {

@@ -25,8 +25,38 @@ export function checkChain(caller: Caller, chain: unknown, allowEmpty = false): 
   }
 }
 
+/** An expected chain that no recorded one matched, and the closest recorded one, described alike for a diff. */
+export interface ChainMismatch {
+  /** The closest recorded chain: a name where the expected one has a class, fields where it has an instance. */
+  readonly actual: string[];
+  /** The expected chain: names of classes, descriptions of instances. */
+  readonly expected: string[];
+}
+
+/**
+ * Compares recorded chains with the expected one.
+ *
+ * @param chains - The recorded chains, each a list of jobs.
+ * @param expected - The expected chain: classes (any job of them) and instances (a job equal to them).
+ * @param same - Whether a recorded job equals an expected instance of its class.
+ * @returns Nothing when a recorded chain matches; else what an assertion failure shows.
+ */
+export function compareChains(
+  chains: readonly (readonly object[])[],
+  expected: readonly ChainEntry[],
+  same: SameJob,
+): ChainMismatch | undefined {
+  if (chains.some((jobs) => chainMatches(jobs, expected, same))) return undefined;
+  return { actual: describeRecordedChain(closestChain(chains, expected), expected), expected: describeChain(expected) };
+}
+
+/** `[A, B, C]`: a recorded chain by class names. */
+export function chainNames(jobs: readonly object[]): string {
+  return `[${jobs.map((job) => nameOf(job.constructor)).join(', ')}]`;
+}
+
 /** Whether recorded jobs are the expected chain: as many, in order, each of the class or equal to the instance. */
-export function chainMatches(jobs: readonly object[], expected: readonly ChainEntry[], same: SameJob): boolean {
+function chainMatches(jobs: readonly object[], expected: readonly ChainEntry[], same: SameJob): boolean {
   return (
     jobs.length === expected.length &&
     expected.every((entry, index) => {
@@ -38,7 +68,7 @@ export function chainMatches(jobs: readonly object[], expected: readonly ChainEn
 }
 
 /** The chain of names (or, for instances, descriptions) that was expected, for messages and diffs. */
-export function describeChain(expected: readonly ChainEntry[]): string[] {
+function describeChain(expected: readonly ChainEntry[]): string[] {
   return expected.map((entry) => (typeof entry === 'function' ? nameOf(entry) : describeValue(entry)));
 }
 
@@ -46,17 +76,12 @@ export function describeChain(expected: readonly ChainEntry[]): string[] {
  * A recorded chain described the way the expected one is, entry by entry (a name where a class
  * was expected, fields where an instance was), so that a diff shows only what differs.
  */
-export function describeRecordedChain(jobs: readonly object[], expected: readonly ChainEntry[]): string[] {
+function describeRecordedChain(jobs: readonly object[], expected: readonly ChainEntry[]): string[] {
   return jobs.map((job, index) => (typeof expected[index] === 'object' ? describeValue(job) : nameOf(job.constructor)));
 }
 
-/** `[A, B, C]`: a recorded chain by class names. */
-export function chainNames(jobs: readonly object[]): string {
-  return `[${jobs.map((job) => nameOf(job.constructor)).join(', ')}]`;
-}
-
 /** Of the recorded chains, the one to compare with the expected one: the first that starts alike, else the first. */
-export function closestChain(
+function closestChain(
   chains: readonly (readonly object[])[],
   expected: readonly ChainEntry[],
 ): readonly object[] {

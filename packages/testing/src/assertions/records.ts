@@ -97,6 +97,15 @@ export class Records<R, K = AnyClass> {
   }
 
   /**
+   * What the records of `key` that pass `predicate` hold (their jobs or events), in order.
+   *
+   * @throws {InvalidExpectationError} When `key` names nothing or `predicate` is not a function.
+   */
+  subjects<S>(caller: Caller, key: K, predicate?: Predicate<S, R>): S[] {
+    return this.matching(caller, key, predicate).map((record) => this.#kind.subject(record) as S);
+  }
+
+  /**
    * Fails unless a record of `key` (among those `among` keeps) passes `expectation`, or, for a
    * number, unless exactly that many records of it were made.
    *

@@ -1,24 +1,16 @@
 import type { ChainCatch } from '@epilogue/bus';
 import { isDeepStrictEqual } from 'node:util';
-import {
-  chainMatches,
-  chainNames,
-  checkChain,
-  closestChain,
-  describeChain,
-  describeRecordedChain,
-  type ChainEntry,
-} from '../assertions/chains.js';
+import { chainNames, checkChain, compareChains, type ChainEntry } from '../assertions/chains.js';
 import { describeValue } from '../assertions/describe-value.js';
 import {
   byClass,
-  Records,
   type AnyClass,
   type Caller,
   type Expectation,
   type Predicate,
+  type RecordKind,
 } from '../assertions/records.js';
-import { untrack, type Restorable } from '../support/fakes.js';
+import { RecordingFake } from '../assertions/recording-fake.js';
 
 /** The `Dispatcher` method a recorded job was handed to. */
 export type DispatchMethod =
@@ -51,6 +43,13 @@ export interface DispatchedJob<J extends object = object> {
   readonly chain?: ChainRecord;
 }
 
+const DISPATCHED_JOBS: RecordKind<DispatchedJob, AnyClass> = {
+  noun: 'job',
+  title: 'Dispatched jobs',
+  nothing: 'Nothing was dispatched.',
+  ...byClass((record) => record.job),
+  line: describeRecord,
+};
 const AFTER_RESPONSE = (record: DispatchedJob) => record.method === 'dispatchAfterResponse';
 const SYNC = (record: DispatchedJob) => record.method === 'dispatchSync';
 
@@ -64,29 +63,10 @@ const SYNC = (record: DispatchedJob) => record.method === 'dispatchSync';
  * await registerUser('ada@example.com');
  * bus.assertDispatchedAfterResponse(SendWelcomeEmail, (job) => job.email === 'ada@example.com');
  */
-export class BusFake implements Restorable {
-  readonly #records = new Records<DispatchedJob>({
-    noun: 'job',
-    title: 'Dispatched jobs',
-    nothing: 'Nothing was dispatched.',
-    ...byClass((record) => record.job),
-    line: describeRecord,
-  });
-  #undo: (() => void) | undefined;
-
+export class BusFake extends RecordingFake<DispatchedJob> {
   /** @param undo - Puts the real dispatcher back. */
   constructor(undo: () => void) {
-    this.#undo = undo;
-  }
-
-  /** Every job recorded, in the order dispatched. */
-  get records(): readonly DispatchedJob[] {
-    return this.#records.all;
-  }
-
-  /** Records a job; the fake's dispatcher methods call it. */
-  record(record: DispatchedJob): void {
-    this.#records.add(record);
+    super(DISPATCHED_JOBS, undo);
   }
 
   /**
@@ -96,8 +76,7 @@ export class BusFake implements Restorable {
    * expect(bus.dispatched(SendWelcomeEmail).map((job) => job.email)).toEqual(['ada@example.com']);
    */
   dispatched<J extends object>(type: AnyClass<J>, predicate?: Predicate<J, DispatchedJob<J>>): J[] {
-    const caller = { name: 'dispatched', fn: this.dispatched };
-    return this.#records.matching(caller, type, predicate as Predicate<J, DispatchedJob>).map((r) => r.job as J);
+    return this.recorded.subjects(this.caller(this.dispatched), type, predicate as Predicate<J, DispatchedJob>);
   }
 
   /**
@@ -113,7 +92,7 @@ export class BusFake implements Restorable {
 
   /** Asserts that exactly `count` jobs of `type` were dispatched, any way. */
   assertDispatchedTimes(type: AnyClass, count: number): void {
-    this.#records.assertCount(this.#caller(this.assertDispatchedTimes), type, count, 'dispatched');
+    this.recorded.assertCount(this.caller(this.assertDispatchedTimes), type, count, 'dispatched');
   }
 
   /** Asserts that no job of `type` (passing `predicate`, when given) was dispatched, any way. */
@@ -123,7 +102,7 @@ export class BusFake implements Restorable {
 
   /** Asserts that no job was dispatched at all. */
   assertNothingDispatched(): void {
-    this.#records.assertEmpty(this.#caller(this.assertNothingDispatched), 'dispatched');
+    this.recorded.assertEmpty(this.caller(this.assertNothingDispatched), 'dispatched');
   }
 
   /** Like `assertDispatched`, for jobs dispatched with `dispatchSync` (and `Job.dispatchSync()`). */
@@ -166,24 +145,15 @@ export class BusFake implements Restorable {
    * bus.assertChained([ImportFeed, IndexFeed, new NotifyImported(feedId)]);
    */
   assertChained(chain: readonly ChainEntry[]): void {
-    const caller = this.#caller(this.assertChained);
+    const caller = this.caller(this.assertChained);
     checkChain(caller, chain);
-    const chains = this.#records.all.filter((record) => record.chain !== undefined).map(chainOf);
-    if (chains.some((jobs) => chainMatches(jobs, chain, isDeepStrictEqual))) return;
-    const expected = describeChain(chain);
+    const chains = this.recorded.all.filter((record) => record.chain !== undefined).map(chainOf);
+    const mismatch = compareChains(chains, chain, isDeepStrictEqual);
+    if (mismatch === undefined) return;
     const found =
       chains.length === 0 ? 'no chain was' : `the chains dispatched were ${chains.map(chainNames).join(', ')}`;
-    const headline = `Expected the chain [${expected.join(', ')}] to be dispatched, but ${found}.`;
-    const actual = describeRecordedChain(closestChain(chains, chain), chain);
-    this.#records.fail(caller, [headline], { actual, expected, operator: 'deepStrictEqual' });
-  }
-
-  /** Puts the real dispatcher back; the records stay readable. Calling it again does nothing. */
-  restore(): void {
-    const undo = this.#undo;
-    this.#undo = undefined;
-    untrack(this);
-    undo?.();
+    const headline = `Expected the chain [${mismatch.expected.join(', ')}] to be dispatched, but ${found}.`;
+    this.recorded.fail(caller, [headline], { ...mismatch, operator: 'deepStrictEqual' });
   }
 
   #assertSome<J extends object>(
@@ -193,7 +163,7 @@ export class BusFake implements Restorable {
     phrase: string,
     among?: (record: DispatchedJob) => boolean,
   ): void {
-    this.#records.assertSome(this.#caller(fn), type, expectation as Expectation<J, DispatchedJob>, phrase, among);
+    this.recorded.assertSome(this.caller(fn), type, expectation as Expectation<J, DispatchedJob>, phrase, among);
   }
 
   #assertNone<J extends object>(
@@ -203,11 +173,7 @@ export class BusFake implements Restorable {
     phrase: string,
     among?: (record: DispatchedJob) => boolean,
   ): void {
-    this.#records.assertNone(this.#caller(fn), type, predicate as Predicate<J, DispatchedJob>, phrase, among);
-  }
-
-  #caller(fn: Caller['fn']): Caller {
-    return { name: fn.name, fn };
+    this.recorded.assertNone(this.caller(fn), type, predicate as Predicate<J, DispatchedJob>, phrase, among);
   }
 }
 

@@ -1,15 +1,13 @@
 import { Dispatcher, type ChainOptions, type Handler, type QueuedChain } from '@epilogue/bus';
 import type { Application } from '@epilogue/core';
-import { FakeAlreadyInstalledError } from '../errors.js';
+import { checkNotInstalled, track } from '../support/fakes.js';
 import { jobFilter, type FakeOptions } from '../support/job-filter.js';
-import { track } from '../support/fakes.js';
 import { patchMethods } from '../support/patch.js';
 import { BusFake, type ChainRecord, type DispatchedJob } from './bus-fake.js';
 
 /** Options of `fakeBus()`. */
 export type FakeBusOptions = FakeOptions;
 
-const faked = new WeakSet<Dispatcher>();
 const DONE: Promise<undefined> = Promise.resolve(undefined);
 
 /**
@@ -38,43 +36,30 @@ const DONE: Promise<undefined> = Promise.resolve(undefined);
 export function fakeBus(app: Application, options: FakeBusOptions = {}): BusFake {
   const fakes = jobFilter('fakeBus', options);
   const dispatcher = app.container.resolve(Dispatcher);
-  if (faked.has(dispatcher)) throw FakeAlreadyInstalledError.forFake('fakeBus');
-  // The methods as they are now: the class's, or whatever replaced them before this fake.
-  const real = {
-    dispatch: dispatcher.dispatch,
-    dispatchNow: dispatcher.dispatchNow,
-    dispatchSync: dispatcher.dispatchSync,
-    dispatchAfterResponse: dispatcher.dispatchAfterResponse,
-    dispatchToQueue: dispatcher.dispatchToQueue,
-    dispatchChain: dispatcher.dispatchChain,
-  };
-  const fake = new BusFake(() => {
-    undo();
-    faked.delete(dispatcher);
-  });
+  checkNotInstalled('fakeBus', dispatcher);
+  const fake = new BusFake(() => undo());
   const record = (entry: DispatchedJob) => {
     fake.record(entry);
     return DONE;
   };
-  const undo = patchMethods(dispatcher, {
-    dispatch: (job: object) => (fakes(job) ? record({ job, method: 'dispatch' }) : real.dispatch.call(dispatcher, job)),
+  // `real` holds the methods as they are now: the class's, or whatever replaced them before this fake.
+  const undo = patchMethods(dispatcher, (real) => ({
+    dispatch: (job: object) => (fakes(job) ? record({ job, method: 'dispatch' }) : real.dispatch(job)),
     dispatchNow: (job: object, handler?: Handler) =>
-      fakes(job) ? record({ job, method: 'dispatchNow' }) : real.dispatchNow.call(dispatcher, job, handler),
-    dispatchSync: (job: object) =>
-      fakes(job) ? record({ job, method: 'dispatchSync' }) : real.dispatchSync.call(dispatcher, job),
+      fakes(job) ? record({ job, method: 'dispatchNow' }) : real.dispatchNow(job, handler),
+    dispatchSync: (job: object) => (fakes(job) ? record({ job, method: 'dispatchSync' }) : real.dispatchSync(job)),
     dispatchAfterResponse: (job: object) =>
-      fakes(job) ? record({ job, method: 'dispatchAfterResponse' }) : real.dispatchAfterResponse.call(dispatcher, job),
+      fakes(job) ? record({ job, method: 'dispatchAfterResponse' }) : real.dispatchAfterResponse(job),
     dispatchToQueue: (job: object, chain?: QueuedChain) =>
       fakes(job)
         ? record({ job, method: 'dispatchToQueue', ...(chain && { chain: chainRecord(chain.jobs, chain) }) })
-        : real.dispatchToQueue.call(dispatcher, job, chain),
+        : real.dispatchToQueue(job, chain),
     dispatchChain: (jobs: readonly object[], chainOptions: ChainOptions = {}) =>
       Array.isArray(jobs) && fakes(jobs[0])
         ? record({ job: jobs[0], method: 'dispatchChain', chain: chainRecord(jobs.slice(1), chainOptions) })
-        : real.dispatchChain.call(dispatcher, jobs, chainOptions),
-  });
-  faked.add(dispatcher);
-  track(fake);
+        : real.dispatchChain(jobs, chainOptions),
+  }));
+  track(fake, 'fakeBus', dispatcher);
   return fake;
 }
 

@@ -1,9 +1,9 @@
 import type { EventDispatcher } from '@epilogue/events';
 import { describeValue, nameOf } from '../assertions/describe-value.js';
 import { assertionFailure } from '../assertions/failure.js';
-import { Records, type AnyClass, type Caller, type Expectation, type Predicate } from '../assertions/records.js';
+import type { AnyClass, Caller, Expectation, Predicate, RecordKind } from '../assertions/records.js';
+import { RecordingFake } from '../assertions/recording-fake.js';
 import { InvalidExpectationError } from '../errors.js';
-import { untrack, type Restorable } from '../support/fakes.js';
 
 /** What an event assertion names: an event class (its instances, exactly), or an event name. */
 export type EventMatch = AnyClass | string;
@@ -23,6 +23,17 @@ export interface DispatchedEvent<E = unknown> {
   readonly method: EventMethod;
 }
 
+const DISPATCHED_EVENTS: RecordKind<DispatchedEvent, EventMatch> = {
+  noun: 'event',
+  title: 'Dispatched events',
+  nothing: 'No event was dispatched.',
+  subject: (record) => record.event,
+  matches: (record, key) => (typeof key === 'string' ? record.name === key : record.type === key),
+  keyName: (key) => (typeof key === 'string' ? `the event '${key}'` : nameOf(key)),
+  checkKey: checkEventKey,
+  line: describeRecord,
+};
+
 /**
  * The fake `EventDispatcher` installed by `fakeEvents()`: it records the events it fakes
  * instead of calling their listeners, and asserts on them. An assertion names events by class
@@ -33,37 +44,16 @@ export interface DispatchedEvent<E = unknown> {
  * await shipOrder(7);
  * events.assertDispatched(OrderShipped, (event) => event.orderId === 7);
  */
-export class EventFake implements Restorable {
-  readonly #records = new Records<DispatchedEvent, EventMatch>({
-    noun: 'event',
-    title: 'Dispatched events',
-    nothing: 'No event was dispatched.',
-    subject: (record) => record.event,
-    matches: (record, key) => (typeof key === 'string' ? record.name === key : record.type === key),
-    keyName: (key) => (typeof key === 'string' ? `the event '${key}'` : nameOf(key)),
-    checkKey: checkEventKey,
-    line: describeRecord,
-  });
+export class EventFake extends RecordingFake<DispatchedEvent, EventMatch> {
   readonly #dispatcher: EventDispatcher;
-  #undo: (() => void) | undefined;
 
   /**
    * @param dispatcher - The real dispatcher, whose listeners `assertListening` reads.
    * @param undo - Puts the real dispatcher's methods back.
    */
   constructor(dispatcher: EventDispatcher, undo: () => void) {
+    super(DISPATCHED_EVENTS, undo);
     this.#dispatcher = dispatcher;
-    this.#undo = undo;
-  }
-
-  /** Every event recorded, in the order dispatched. */
-  get records(): readonly DispatchedEvent[] {
-    return this.#records.all;
-  }
-
-  /** Records an event; the fake's dispatcher methods call it. */
-  record(record: DispatchedEvent): void {
-    this.#records.add(record);
   }
 
   /**
@@ -75,8 +65,8 @@ export class EventFake implements Restorable {
   dispatched<E extends object>(event: AnyClass<E>, predicate?: Predicate<E, DispatchedEvent<E>>): E[];
   dispatched(event: string, predicate?: Predicate<unknown, DispatchedEvent>): unknown[];
   dispatched(event: EventMatch, predicate?: Predicate<never, DispatchedEvent<never>>): unknown[] {
-    const caller = { name: 'dispatched', fn: this.dispatched };
-    return this.#records.matching(caller, event, predicate as Predicate<unknown, DispatchedEvent>).map((r) => r.event);
+    const caller = this.caller(this.dispatched);
+    return this.recorded.subjects(caller, event, predicate as Predicate<unknown, DispatchedEvent>);
   }
 
   /**
@@ -89,26 +79,26 @@ export class EventFake implements Restorable {
   assertDispatched<E extends object>(event: AnyClass<E>, expectation?: Expectation<E, DispatchedEvent<E>>): void;
   assertDispatched(event: string, expectation?: Expectation<unknown, DispatchedEvent>): void;
   assertDispatched(event: EventMatch, expectation?: Expectation<never, DispatchedEvent<never>>): void {
-    const caller = this.#caller(this.assertDispatched);
-    this.#records.assertSome(caller, event, expectation as Expectation<unknown, DispatchedEvent>, 'dispatched');
+    const caller = this.caller(this.assertDispatched);
+    this.recorded.assertSome(caller, event, expectation as Expectation<unknown, DispatchedEvent>, 'dispatched');
   }
 
   /** Asserts that exactly `count` events of a class (or name) were dispatched. */
   assertDispatchedTimes(event: EventMatch, count: number): void {
-    this.#records.assertCount(this.#caller(this.assertDispatchedTimes), event, count, 'dispatched');
+    this.recorded.assertCount(this.caller(this.assertDispatchedTimes), event, count, 'dispatched');
   }
 
   /** Asserts that no event of a class (or name), passing `predicate` when given, was dispatched. */
   assertNotDispatched<E extends object>(event: AnyClass<E>, predicate?: Predicate<E, DispatchedEvent<E>>): void;
   assertNotDispatched(event: string, predicate?: Predicate<unknown, DispatchedEvent>): void;
   assertNotDispatched(event: EventMatch, predicate?: Predicate<never, DispatchedEvent<never>>): void {
-    const caller = this.#caller(this.assertNotDispatched);
-    this.#records.assertNone(caller, event, predicate as Predicate<unknown, DispatchedEvent>, 'dispatched');
+    const caller = this.caller(this.assertNotDispatched);
+    this.recorded.assertNone(caller, event, predicate as Predicate<unknown, DispatchedEvent>, 'dispatched');
   }
 
   /** Asserts that no event was dispatched at all. */
   assertNothingDispatched(): void {
-    this.#records.assertEmpty(this.#caller(this.assertNothingDispatched), 'dispatched');
+    this.recorded.assertEmpty(this.caller(this.assertNothingDispatched), 'dispatched');
   }
 
   /**
@@ -122,7 +112,7 @@ export class EventFake implements Restorable {
    * events.assertListening(OrderShipped, SendShipmentEmail);
    */
   assertListening(event: EventMatch, listener: unknown): void {
-    const caller = this.#caller(this.assertListening);
+    const caller = this.caller(this.assertListening);
     checkEventKey(caller, event);
     if (listener === undefined || listener === null) {
       const what = 'a listener class, function or object as its second argument';
@@ -136,18 +126,6 @@ export class EventFake implements Restorable {
     const message = `Expected ${listenerName(listener)} to listen to ${name}, but ${found}.`;
     const expected = [...actual, listenerName(listener)];
     throw assertionFailure({ message, stackStartFn: caller.fn, actual, expected, operator: 'deepStrictEqual' });
-  }
-
-  /** Puts the real dispatcher back; the records stay readable. Calling it again does nothing. */
-  restore(): void {
-    const undo = this.#undo;
-    this.#undo = undefined;
-    untrack(this);
-    undo?.();
-  }
-
-  #caller(fn: Caller['fn']): Caller {
-    return { name: fn.name, fn };
   }
 }
 

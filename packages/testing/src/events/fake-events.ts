@@ -1,7 +1,7 @@
 import type { Application } from '@epilogue/core';
 import { EventDispatcher, eventNameOf, type EventClass } from '@epilogue/events';
-import { FakeAlreadyInstalledError, InvalidFakeOptionError } from '../errors.js';
-import { track } from '../support/fakes.js';
+import { InvalidFakeOptionError } from '../errors.js';
+import { checkNotInstalled, track } from '../support/fakes.js';
 import { patchMethods } from '../support/patch.js';
 import { EventFake, type DispatchedEvent, type EventMatch, type EventMethod } from './event-fake.js';
 
@@ -13,7 +13,6 @@ export interface FakeEventsOptions {
   except?: readonly EventMatch[];
 }
 
-const faked = new WeakSet<EventDispatcher>();
 const NO_RESULTS: Promise<unknown[]> = Promise.resolve([]);
 const NO_ANSWER: Promise<unknown> = Promise.resolve(undefined);
 
@@ -40,38 +39,28 @@ const NO_ANSWER: Promise<unknown> = Promise.resolve(undefined);
 export function fakeEvents(app: Application, options: FakeEventsOptions = {}): EventFake {
   const fakes = eventFilter(options);
   const dispatcher = app.container.resolve(EventDispatcher);
-  if (faked.has(dispatcher)) throw FakeAlreadyInstalledError.forFake('fakeEvents');
-  const real = {
-    dispatch: dispatcher.dispatch,
-    until: dispatcher.until,
-    dispatchNow: dispatcher.dispatchNow,
-    dispatchAfterResponse: dispatcher.dispatchAfterResponse,
-  };
-  const fake = new EventFake(dispatcher, () => {
-    undo();
-    faked.delete(dispatcher);
-  });
-  // The record of a faked event, or undefined for an event the real dispatcher must take.
+  checkNotInstalled('fakeEvents', dispatcher);
+  const fake = new EventFake(dispatcher, () => undo());
+  // Records the event when the fake takes it; false for an event the real dispatcher must take.
   const recorded = (event: object | string, payload: unknown, method: EventMethod) => {
     const record = readEvent(event, payload, method);
     if (record === undefined || !fakes(record)) return false;
     fake.record(record);
     return true;
   };
-  const undo = patchMethods(dispatcher, {
+  const undo = patchMethods(dispatcher, (real) => ({
     dispatch: (event: object | string, payload?: unknown) =>
-      recorded(event, payload, 'dispatch') ? NO_RESULTS : real.dispatch.call(dispatcher, event, payload),
+      recorded(event, payload, 'dispatch') ? NO_RESULTS : real.dispatch(event, payload),
     until: (event: object | string, payload?: unknown) =>
-      recorded(event, payload, 'until') ? NO_ANSWER : real.until.call(dispatcher, event, payload),
+      recorded(event, payload, 'until') ? NO_ANSWER : real.until(event, payload),
     dispatchNow: (event: object | string, payload?: unknown) =>
-      recorded(event, payload, 'dispatchNow') ? NO_RESULTS : real.dispatchNow.call(dispatcher, event, payload),
+      recorded(event, payload, 'dispatchNow') ? NO_RESULTS : real.dispatchNow(event, payload),
     dispatchAfterResponse: (event: object | string, payload?: unknown) => {
       if (recorded(event, payload, 'dispatchAfterResponse')) return;
-      real.dispatchAfterResponse.call(dispatcher, event, payload);
+      real.dispatchAfterResponse(event, payload);
     },
-  });
-  faked.add(dispatcher);
-  track(fake);
+  }));
+  track(fake, 'fakeEvents', dispatcher);
   return fake;
 }
 

@@ -69,13 +69,12 @@ function watchReleases(app: Application): Watch {
   const existing = watches.get(app);
   if (existing !== undefined) return existing;
   const waiters = new Set<() => void>();
-  const release = app.release;
-  const undo = patchMethods(app, {
+  const undo = patchMethods(app, (real) => ({
     release(scope: Scope) {
-      release.call(app, scope);
+      real.release(scope);
       if (app.activeScopes === 0) for (const waiter of [...waiters]) waiter();
     },
-  });
+  }));
   const watch = { waiters, undo };
   watches.set(app, watch);
   return watch;

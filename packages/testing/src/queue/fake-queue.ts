@@ -1,11 +1,8 @@
 import { Dispatcher, type PushOptions, type QueueConnection } from '@epilogue/bus';
 import type { Application } from '@epilogue/core';
-import { FakeAlreadyInstalledError } from '../errors.js';
-import { track } from '../support/fakes.js';
+import { checkNotInstalled, track } from '../support/fakes.js';
 import { QueueFake } from './queue-fake.js';
 import { payloadTrip } from './round-trip.js';
-
-const faked = new WeakSet<Dispatcher>();
 
 /**
  * Fakes the application's queue connections: a job that `dispatch()` sends to a queue
@@ -32,13 +29,10 @@ const faked = new WeakSet<Dispatcher>();
  */
 export function fakeQueue(app: Application): QueueFake {
   const dispatcher = app.container.resolve(Dispatcher);
-  if (faked.has(dispatcher)) throw FakeAlreadyInstalledError.forFake('fakeQueue');
+  checkNotInstalled('fakeQueue', dispatcher);
   const previous = dispatcher.queueResolver();
   const trip = payloadTrip(app, previous);
-  const fake = new QueueFake(trip.restore, () => {
-    dispatcher.setQueueResolver(previous);
-    faked.delete(dispatcher);
-  });
+  const fake = new QueueFake(trip.restore, () => dispatcher.setQueueResolver(previous));
   const connections = new Map<string, QueueConnection>();
   const push = async (connection: string, job: object, options: PushOptions) => {
     try {
@@ -61,7 +55,6 @@ export function fakeQueue(app: Application): QueueFake {
       return connection;
     },
   });
-  faked.add(dispatcher);
-  track(fake);
+  track(fake, 'fakeQueue', dispatcher);
   return fake;
 }

@@ -1,25 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import {
-  chainMatches,
-  chainNames,
-  checkChain,
-  closestChain,
-  describeChain,
-  describeRecordedChain,
-  type ChainEntry,
-} from '../assertions/chains.js';
+import { chainNames, checkChain, compareChains, type ChainEntry } from '../assertions/chains.js';
 import { describeValue, nameOf } from '../assertions/describe-value.js';
 import { listing } from '../assertions/failure.js';
-import {
-  byClass,
-  Records,
-  type AnyClass,
-  type Caller,
-  type Expectation,
-  type Predicate,
-} from '../assertions/records.js';
+import { byClass, type AnyClass, type Expectation, type Predicate } from '../assertions/records.js';
+import { RecordingFake } from '../assertions/recording-fake.js';
 import { InvalidExpectationError } from '../errors.js';
-import { untrack, type Restorable } from '../support/fakes.js';
 import type { PushedJob } from './round-trip.js';
 
 /** A push the fake queue refused, as the real queue would have: the job and the typed error. */
@@ -40,41 +25,32 @@ export interface FailedPush {
  * await SendInvoice.dispatch(42).onQueue('billing');
  * queue.assertPushedOn('billing', SendInvoice, (job) => job.invoiceId === 42);
  */
-export class QueueFake implements Restorable {
+export class QueueFake extends RecordingFake<PushedJob> {
   readonly #failures: FailedPush[] = [];
-  readonly #records = new Records<PushedJob>({
-    noun: 'job',
-    title: 'Pushed jobs',
-    nothing: 'Nothing was pushed.',
-    ...byClass((record) => record.job),
-    line: describePush,
-    notes: () => this.#notes(),
-  });
   readonly #restoreJob: (job: object) => object;
-  #undo: (() => void) | undefined;
 
   /**
    * @param restoreJob - Writes a job as a payload and reads it back, to compare expected instances.
    * @param undo - Puts the real queues back.
    */
   constructor(restoreJob: (job: object) => object, undo: () => void) {
+    super(
+      {
+        noun: 'job',
+        title: 'Pushed jobs',
+        nothing: 'Nothing was pushed.',
+        ...byClass((record) => record.job),
+        line: describePush,
+        notes: () => this.#notes(),
+      },
+      undo,
+    );
     this.#restoreJob = restoreJob;
-    this.#undo = undo;
-  }
-
-  /** Every job pushed, in order. */
-  get records(): readonly PushedJob[] {
-    return this.#records.all;
   }
 
   /** The pushes that failed, with the real typed errors (the dispatch rejected with them too). */
   get failures(): readonly FailedPush[] {
     return this.#failures;
-  }
-
-  /** Keeps a push; the fake connections call it. */
-  record(pushed: PushedJob): void {
-    this.#records.add(pushed);
   }
 
   /** Keeps a push that failed; the fake connections call it. */
@@ -89,8 +65,7 @@ export class QueueFake implements Restorable {
    * expect(queue.pushed(SendInvoice).map((job) => job.invoiceId)).toEqual([42]);
    */
   pushed<J extends object>(type: AnyClass<J>, predicate?: Predicate<J, PushedJob<J>>): J[] {
-    const caller = { name: 'pushed', fn: this.pushed };
-    return this.#records.matching(caller, type, predicate as Predicate<J, PushedJob>).map((r) => r.job as J);
+    return this.recorded.subjects(this.caller(this.pushed), type, predicate as Predicate<J, PushedJob>);
   }
 
   /**
@@ -101,13 +76,13 @@ export class QueueFake implements Restorable {
    * @throws {AssertionError} Listing what was pushed, and the pushes that failed.
    */
   assertPushed<J extends object>(type: AnyClass<J>, expectation?: Expectation<J, PushedJob<J>>): void {
-    const caller = this.#caller(this.assertPushed);
-    this.#records.assertSome(caller, type, expectation as Expectation<J, PushedJob>, 'pushed');
+    const caller = this.caller(this.assertPushed);
+    this.recorded.assertSome(caller, type, expectation as Expectation<J, PushedJob>, 'pushed');
   }
 
   /** Asserts that exactly `count` jobs of `type` were pushed. */
   assertPushedTimes(type: AnyClass, count: number): void {
-    this.#records.assertCount(this.#caller(this.assertPushedTimes), type, count, 'pushed');
+    this.recorded.assertCount(this.caller(this.assertPushedTimes), type, count, 'pushed');
   }
 
   /**
@@ -116,23 +91,23 @@ export class QueueFake implements Restorable {
    * @throws {InvalidExpectationError} When `queue` is not a queue name.
    */
   assertPushedOn<J extends object>(queue: string, type: AnyClass<J>, predicate?: Predicate<J, PushedJob<J>>): void {
-    const caller = this.#caller(this.assertPushedOn);
+    const caller = this.caller(this.assertPushedOn);
     if (typeof queue !== 'string' || queue === '') {
       const what = "a queue name as its first argument, such as 'emails'";
       throw InvalidExpectationError.forArgument(caller.name, what, queue);
     }
     const on = (record: PushedJob) => record.queue === queue;
-    this.#records.assertSome(caller, type, predicate as Predicate<J, PushedJob>, `pushed on the "${queue}" queue`, on);
+    this.recorded.assertSome(caller, type, predicate as Predicate<J, PushedJob>, `pushed on the "${queue}" queue`, on);
   }
 
   /** Asserts that no job of `type` (passing `predicate`, when given) was pushed. */
   assertNotPushed<J extends object>(type: AnyClass<J>, predicate?: Predicate<J, PushedJob<J>>): void {
-    this.#records.assertNone(this.#caller(this.assertNotPushed), type, predicate as Predicate<J, PushedJob>, 'pushed');
+    this.recorded.assertNone(this.caller(this.assertNotPushed), type, predicate as Predicate<J, PushedJob>, 'pushed');
   }
 
   /** Asserts that nothing was pushed. */
   assertNothingPushed(): void {
-    this.#records.assertEmpty(this.#caller(this.assertNothingPushed), 'pushed');
+    this.recorded.assertEmpty(this.caller(this.assertNothingPushed), 'pushed');
   }
 
   /**
@@ -148,33 +123,24 @@ export class QueueFake implements Restorable {
     chain: readonly ChainEntry[],
     predicate?: Predicate<J, PushedJob<J>>,
   ): void {
-    const caller = this.#caller(this.assertPushedWithChain);
+    const caller = this.caller(this.assertPushedWithChain);
     checkChain(caller, chain, true);
-    const pushed = this.#records.matching(caller, type, predicate as Predicate<J, PushedJob>);
+    const pushed = this.recorded.matching(caller, type, predicate as Predicate<J, PushedJob>);
     const chains = pushed.map((record) => record.chain?.jobs ?? []);
     const same = (job: object, expected: object) => isDeepStrictEqual(job, this.#restoreJob(expected));
-    if (chains.some((jobs) => chainMatches(jobs, chain, same))) return;
-    const expected = describeChain(chain);
+    const mismatch = compareChains(chains, chain, same);
+    if (mismatch === undefined) return;
     const matching = predicate === undefined ? '' : ' matching the predicate';
-    const what = `${nameOf(type)} to be pushed${matching} with the chain [${expected.join(', ')}]`;
+    const what = `${nameOf(type)} to be pushed${matching} with the chain [${mismatch.expected.join(', ')}]`;
     const found = pushed.length === 0 ? 'it was not pushed' : `it was pushed with ${chains.map(chainNames).join(', ')}`;
-    const actual = describeRecordedChain(closestChain(chains, chain), chain);
-    this.#records.fail(caller, [`Expected ${what}, but ${found}.`], { actual, expected, operator: 'deepStrictEqual' });
+    this.recorded.fail(caller, [`Expected ${what}, but ${found}.`], { ...mismatch, operator: 'deepStrictEqual' });
   }
 
   /** Asserts that a job of `type` (passing `predicate`, when given) was pushed, and not as the start of a chain. */
   assertPushedWithoutChain<J extends object>(type: AnyClass<J>, predicate?: Predicate<J, PushedJob<J>>): void {
-    const caller = this.#caller(this.assertPushedWithoutChain);
+    const caller = this.caller(this.assertPushedWithoutChain);
     const alone = (record: PushedJob) => record.chain === undefined || record.chain.jobs.length === 0;
-    this.#records.assertSome(caller, type, predicate as Predicate<J, PushedJob>, 'pushed without a chain', alone);
-  }
-
-  /** Puts the real queues back; the records stay readable. Calling it again does nothing. */
-  restore(): void {
-    const undo = this.#undo;
-    this.#undo = undefined;
-    untrack(this);
-    undo?.();
+    this.recorded.assertSome(caller, type, predicate as Predicate<J, PushedJob>, 'pushed without a chain', alone);
   }
 
   #notes(): { lines: readonly string[]; cause?: unknown } {
@@ -182,10 +148,6 @@ export class QueueFake implements Restorable {
     const lines = this.#failures.map(({ job, error }) => `${nameOf(job.constructor)}: ${describeError(error)}`);
     const failed = listing('Pushes that failed, as they would on a real queue', lines, '');
     return { lines: [failed], cause: this.#failures[0].error };
-  }
-
-  #caller(fn: Caller['fn']): Caller {
-    return { name: fn.name, fn };
   }
 }
 

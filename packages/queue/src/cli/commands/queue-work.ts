@@ -55,10 +55,13 @@ async function work(context: CommandContext): Promise<number> {
   } finally {
     // With jobs still running the process exits at once: closing would wait for them.
     if (!jobsLeft) {
-      await manager.close();
-      // The app's own shutdown hooks close what it opened (database pools, clients), so that
-      // the process can end by itself.
-      await app.shutdown({ timeoutMs: options.stopTimeoutMs });
+      try {
+        await manager.close();
+      } finally {
+        // The app's own shutdown hooks close what it opened (database pools, clients), so that
+        // the process can end by itself.
+        await app.shutdown({ timeoutMs: options.stopTimeoutMs });
+      }
     }
   }
 }
