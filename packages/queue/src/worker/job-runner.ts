@@ -8,7 +8,7 @@ import type { Delivery, DeliveryOutcome } from '../driver/queue-driver.js';
 import { JobTimedOutError, MaxAttemptsExceededError } from '../errors.js';
 import type { JobPayload } from '../payload/job-payload.js';
 import type { DecodedJob, PayloadCodec } from '../payload/payload-codec.js';
-import { uniqueLockOf } from '../unique/should-be-unique.js';
+import { uniqueLockOf, type UniqueLock } from '../unique/should-be-unique.js';
 import { AttemptContext, attachContext } from './queue-context.js';
 import { decideOutcome, exceededBeforeAttempt, type AttemptResult } from './retry-policy.js';
 
@@ -115,15 +115,17 @@ export class JobRunner {
       delivery.attempts > maxAttempts
         ? MaxAttemptsExceededError.forJob(name, maxAttempts)
         : exceededBeforeAttempt(payload, delivery.attempts, this.#options.clock.now());
+    // The lock's key is read once, from the job as it was dispatched; most jobs have none.
+    const lock = this.#uniqueLock(job, payload, scope);
     if (exceeded !== undefined) {
-      await this.#freeUniqueLock(job, payload, scope);
+      if (lock !== undefined) await this.#freeUniqueLock(lock, payload, scope);
       await this.#failed(job, exceeded, scope);
       await this.#options.chains?.failed(payload, this.#where(delivery), exceeded);
       return { outcome: { type: 'fail', error: exceeded }, name, error: exceeded };
     }
-    await this.#freeUniqueLock(job, payload, scope, true);
+    if (lock?.until === 'processing') await this.#freeUniqueLock(lock, payload, scope);
     const { attempt, outcome } = await this.#decide(payload, delivery, await this.#attempt(job, payload, delivery));
-    if (outcome.type !== 'release') await this.#freeUniqueLock(job, payload, scope);
+    if (lock !== undefined && outcome.type !== 'release') await this.#freeUniqueLock(lock, payload, scope);
     const finalInline = this.#options.inline && outcome.type === 'fail';
     if (attempt.threw && !finalInline) {
       this.#app.report(attempt.error, { ...scope.reportContext('job'), ...this.#where(delivery), job: name });
@@ -197,14 +199,25 @@ export class JobRunner {
   // A unique job's lock is freed once the job will not run again (completed, deleted or failed
   // for good), or as it starts for ShouldBeUniqueUntilProcessing. Only the lock this very job
   // took (owned by its payload id) is freed, and a store that cannot be reached is reported.
-  async #freeUniqueLock(job: object, payload: JobPayload, scope: Scope, starting = false): Promise<void> {
+  async #freeUniqueLock(lock: UniqueLock, payload: JobPayload, scope: Scope): Promise<void> {
     try {
-      const lock = uniqueLockOf(job, payload.job);
-      if (lock === undefined || (starting && lock.until !== 'processing')) return;
       await this.#atomics.release(lock.key, payload.id);
     } catch (error) {
-      this.#app.report(error, { ...scope.reportContext('unique-lock'), job: payload.displayName });
+      this.#reportUniqueLock(error, payload, scope);
     }
+  }
+
+  #uniqueLock(job: object, payload: JobPayload, scope: Scope): UniqueLock | undefined {
+    try {
+      return uniqueLockOf(job, payload.job);
+    } catch (error) {
+      this.#reportUniqueLock(error, payload, scope);
+      return undefined;
+    }
+  }
+
+  #reportUniqueLock(error: unknown, payload: JobPayload, scope: Scope): void {
+    this.#app.report(error, { ...scope.reportContext('unique-lock'), job: payload.displayName });
   }
 
   async #failed(job: object, error: unknown, scope: Scope): Promise<void> {
