@@ -1,7 +1,7 @@
 import { Dispatcher, Job } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
 import { fakeBus, InvalidExpectationError, restoreFakes } from '@epilogue/testing';
-import { AssertionError } from 'node:assert';
+import { failureOf } from '../../test/failure-of.js';
 
 class SendWelcomeEmail extends Job {
   constructor(public email: string) {
@@ -25,15 +25,6 @@ class IndexFeed extends Job {
 }
 
 /** The AssertionError `fn` throws; fails the test when it throws nothing or something else. */
-function failureOf(fn: () => void): AssertionError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AssertionError);
-    return error as AssertionError;
-  }
-  throw new Error('expected the assertion to fail, but it passed');
-}
 
 async function scenario() {
   const app = new Application({ report: () => undefined });

@@ -10,7 +10,7 @@ import {
   InvalidFakeOptionError,
   restoreFakes,
 } from '@epilogue/testing';
-import { AssertionError } from 'node:assert';
+import { failureOf } from '../../test/failure-of.js';
 
 const heard: string[] = [];
 
@@ -53,16 +53,6 @@ function setup() {
   events.listen(OrderCancelled, (event) => heard.push(`cancelled ${event.orderId}`));
   events.listen('orders.*', (name: string) => heard.push(`wildcard ${name}`));
   return { app, events };
-}
-
-function failureOf(fn: () => void): AssertionError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AssertionError);
-    return error as AssertionError;
-  }
-  throw new Error('expected the assertion to fail, but it passed');
 }
 
 afterEach(() => restoreFakes());

@@ -12,7 +12,7 @@ import {
   UnknownConnectionError,
 } from '@epilogue/queue';
 import { FakeAlreadyInstalledError, fakeBus, fakeQueue, restoreFakes } from '@epilogue/testing';
-import { AssertionError } from 'node:assert';
+import { failureOf } from '../../test/failure-of.js';
 
 const ran: string[] = [];
 
@@ -71,16 +71,6 @@ function setup() {
     signingKey: KEY,
   });
   return { app, manager, memory, dispatcher: app.make(Dispatcher) };
-}
-
-function failureOf(fn: () => void): AssertionError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AssertionError);
-    return error as AssertionError;
-  }
-  throw new Error('expected the assertion to fail, but it passed');
 }
 
 afterEach(() => restoreFakes());
