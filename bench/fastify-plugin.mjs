@@ -1,10 +1,8 @@
 // Benchmark 2: the Epilogue Fastify plugin against bare Fastify, same shape as benchmark 1: a
 // hello-world route that dispatches one after-response job per request, and one that does not.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import { epilogueApp, throughputRows } from './http-adapter.mjs';
-import { compareThroughput } from './lib/compare.mjs';
+import { compareAdapter, epilogueApp } from './http-adapter.mjs';
 import { importPackage, isBuilt } from './lib/paths.mjs';
 
 const BODY = 'Hello, World!';
@@ -67,25 +65,16 @@ export function available() {
 }
 
 /** Runs the comparison and returns table rows. */
-export async function run({ rounds, duration, warmup, load, log }) {
-  const results = await compareThroughput({
-    modulePath: fileURLToPath(import.meta.url),
-    baseline: 'bare',
-    subjects: ['epilogue', 'epilogue-no-job', 'bare-als'],
-    load: { ...load, duration },
-    rounds,
-    warmupSeconds: warmup,
-    log,
-  });
-  return throughputRows(
+export function run(options) {
+  return compareAdapter(
+    import.meta.url,
     'fastify',
-    results,
-    'bare',
     {
       epilogue: 'plugin + 1 after-response job',
       'epilogue-no-job': 'plugin, no job',
       'bare-als': { label: 'bare + onRequest AsyncLocalStorage.run (reference)' },
     },
     'bare Fastify',
+    options,
   );
 }

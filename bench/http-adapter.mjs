@@ -76,27 +76,35 @@ export function listen(server) {
 export const title = 'Node http adapter vs bare http.createServer';
 
 /** Runs the comparison and returns table rows. */
-export async function run({ rounds, duration, warmup, load, log }) {
-  const results = await compareThroughput({
-    modulePath: fileURLToPath(import.meta.url),
-    baseline: 'bare',
-    subjects: ['epilogue', 'epilogue-no-job', 'bare-als'],
-    load: { ...load, duration },
-    rounds,
-    warmupSeconds: warmup,
-    log,
-  });
-  return throughputRows(
+export function run(options) {
+  return compareAdapter(
+    import.meta.url,
     'node-http',
-    results,
-    'bare',
     {
       epilogue: 'createRequestListener + 1 after-response job',
       'epilogue-no-job': 'createRequestListener, no job',
       'bare-als': { label: 'bare + AsyncLocalStorage.run per request (reference)' },
     },
     'bare http.createServer',
+    options,
   );
+}
+
+/**
+ * Measures the subjects of a server module (the keys of `labels`) against its `bare` server and
+ * returns the table rows.
+ */
+export async function compareAdapter(moduleUrl, group, labels, baselineLabel, { rounds, duration, warmup, load, log }) {
+  const results = await compareThroughput({
+    modulePath: fileURLToPath(moduleUrl),
+    baseline: 'bare',
+    subjects: Object.keys(labels),
+    load: { ...load, duration },
+    rounds,
+    warmupSeconds: warmup,
+    log,
+  });
+  return throughputRows(group, results, 'bare', labels, baselineLabel);
 }
 
 /** Table rows for a throughput comparison, with the ≥ 0.90× target on every subject. */
