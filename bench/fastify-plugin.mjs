@@ -24,6 +24,24 @@ export const servers = {
     return listen(fastify);
   },
 
+  // The after-response floor, as in benchmark 1: the ALS reference plus an async no-op run in the
+  // request's store once the raw response has finished. (A Fastify `onResponse` hook instead
+  // costs more than the whole Epilogue plugin: it makes Fastify run its hook chain per request.)
+  'bare-als-job': async () => {
+    const storage = new AsyncLocalStorage();
+    let ran = 0;
+    const job = async () => {
+      ran++;
+    };
+    const fastify = Fastify({ logger: false });
+    fastify.addHook('onRequest', (request, reply, done) => {
+      reply.raw.once('finish', () => storage.run(request, job));
+      storage.run(request, done);
+    });
+    fastify.get('/', async () => BODY);
+    return { ...(await listen(fastify)), jobs: () => ran };
+  },
+
   epilogue: async () => {
     const { app, Noop, jobs } = await epilogueApp();
     const { epilogue } = await importPackage('fastify');
@@ -73,6 +91,7 @@ export function run(options) {
       epilogue: 'plugin + 1 after-response job',
       'epilogue-no-job': 'plugin, no job',
       'bare-als': { label: 'bare + onRequest AsyncLocalStorage.run (reference)' },
+      'bare-als-job': { label: "bare + onRequest AsyncLocalStorage.run + an async no-op on 'finish' (reference)" },
     },
     'bare Fastify',
     options,

@@ -20,6 +20,23 @@ export const servers = {
     return listen(createServer((request, response) => storage.run(request, () => response.end(BODY))));
   },
 
+  // The floor of any after-response design: the ALS reference plus, once the response is sent,
+  // one async no-op run in the request's store. Whatever Epilogue costs above this row is its own.
+  'bare-als-job': () => {
+    const storage = new AsyncLocalStorage();
+    let ran = 0;
+    const job = async () => {
+      ran++;
+    };
+    const server = createServer((request, response) =>
+      storage.run(request, () => {
+        response.once('finish', () => storage.run(request, job));
+        response.end(BODY);
+      }),
+    );
+    return listen(server).then((listening) => ({ ...listening, jobs: () => ran }));
+  },
+
   epilogue: async () => {
     const { app, Noop, jobs } = await epilogueApp();
     const { createRequestListener } = await importPackage('node-http');
@@ -84,6 +101,7 @@ export function run(options) {
       epilogue: 'createRequestListener + 1 after-response job',
       'epilogue-no-job': 'createRequestListener, no job',
       'bare-als': { label: 'bare + AsyncLocalStorage.run per request (reference)' },
+      'bare-als-job': { label: "bare + AsyncLocalStorage.run + an async no-op on 'finish' (reference)" },
     },
     'bare http.createServer',
     options,

@@ -338,6 +338,10 @@ function hasFailedHook(job: object): boolean {
   return typeof (job as QueueableJob).failed === 'function';
 }
 
-bindPerApplication(Dispatcher, (app) => new Dispatcher(app));
+/**
+ * The application's `Dispatcher`: the same instance as `app.container.resolve(Dispatcher)`, found
+ * without a container resolution when nothing overrides it (the static job helpers use it).
+ */
+export const dispatcherOf = bindPerApplication(Dispatcher, (app) => new Dispatcher(app));
 
 export type { DispatchMode };

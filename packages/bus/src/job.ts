@@ -1,5 +1,5 @@
 import { Application } from '@epilogue/core';
-import { Dispatcher } from './dispatcher.js';
+import { dispatcherOf, type Dispatcher } from './dispatcher.js';
 import { PendingChain } from './pending-chain.js';
 import { PendingDispatch } from './pending-dispatch.js';
 
@@ -92,7 +92,7 @@ export abstract class Job {
     const chained: unknown = Array.isArray(jobs) ? [...jobs] : jobs;
     const build = (...args: ConstructorParameters<C>) =>
       Array.isArray(chained) ? [new this(...args), ...chained] : chained;
-    return new PendingChain(app.container.resolve(Dispatcher), app, build);
+    return new PendingChain(dispatcherOf(app), app, build);
   }
 
   /** Dispatches like `dispatch()` unless `condition` holds (a function receives the built job). */
@@ -106,13 +106,13 @@ export abstract class Job {
   }
 }
 
+// The application's dispatcher, not the scope's: a request that only dispatches after the
+// response then never builds a child container.
 function dispatcher(): Dispatcher {
-  // The application's container, not the scope's: a request that only dispatches after the
-  // response then never builds a child container.
-  return Application.getInstance().container.resolve(Dispatcher);
+  return dispatcherOf(Application.getInstance());
 }
 
 function pendingDispatch<J extends Job, R>(job: J): PendingDispatch<J, R> {
   const app = Application.getInstance();
-  return new PendingDispatch<J, R>(job, app.container.resolve(Dispatcher), app);
+  return new PendingDispatch<J, R>(job, dispatcherOf(app), app);
 }

@@ -37,6 +37,13 @@ export interface ScopeOptions {
 export type ShutdownHook = () => unknown;
 
 let instance: Application | undefined;
+// The applications whose container is a child of tsyringe's global one (no `container` option).
+const onGlobalContainer = new WeakSet<Application>();
+
+/** Whether `app` was built on tsyringe's global container; core's per-application bindings use it. */
+export function isOnGlobalContainer(app: Application): boolean {
+  return onGlobalContainer.has(app);
+}
 
 /**
  * The root of an Epilogue program: a tsyringe container, the lifecycle of scopes, the error
@@ -68,6 +75,7 @@ export class Application {
     const reporter = options.report ?? consoleReporter;
     this.report = (error, context) => safely(reporter, error, context);
     this.container = (options.container ?? globalContainer).createChildContainer();
+    if (options.container === undefined || options.container === globalContainer) onGlobalContainer.add(this);
     this.container.registerInstance(Application, this);
     this.container.registerInstance(HttpKernel, new HttpKernel(this));
     this.container.register(Pipeline, { useFactory: (container) => new Pipeline(container) });

@@ -185,7 +185,7 @@ export class Scope {
 
   #drainTerminating(): Promise<void> {
     if (this.#terminating === undefined) return SETTLED;
-    return this.#terminating.drain(this.app.report, this.reportContext('terminating'));
+    return this.#terminating.drain(this);
   }
 
   /**

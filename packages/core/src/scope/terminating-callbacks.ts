@@ -1,5 +1,11 @@
 import type { ErrorContext, ErrorReporter } from '../reporter.js';
 
+/** Where a failing callback is reported: the reporter, and the context of the scope it ran in. */
+export interface ReportsTo {
+  readonly app: { readonly report: ErrorReporter };
+  reportContext(phase: string): ErrorContext;
+}
+
 /** A callback that runs after the response was sent (or the command or job ended). */
 export type TerminatingCallback = () => unknown;
 
@@ -43,19 +49,18 @@ export class TerminatingCallbacks {
   /**
    * Runs every callback not run yet, in order, including those added while draining.
    *
-   * @param report - Where a failing callback's error goes.
-   * @param context - The context reported with such an error.
+   * @param scope - Where a failing callback's error is reported (its context is built only then).
    */
-  drain(report: ErrorReporter, context: ErrorContext): Promise<void> {
+  drain(scope: ReportsTo): Promise<void> {
     // One loop at a time: a drain asked for while one runs is served by the running loop.
     if (this.#draining !== undefined) return this.#draining;
-    const draining = this.#drain(report, context);
+    const draining = this.#drain(scope);
     // The loop may already be over (nothing to run, or callbacks that all threw at once).
     if (this.#looping) this.#draining = draining;
     return draining;
   }
 
-  async #drain(report: ErrorReporter, context: ErrorContext): Promise<void> {
+  async #drain(scope: ReportsTo): Promise<void> {
     this.#looping = true;
     try {
       while (this.#next < this.#entries.length) {
@@ -64,7 +69,8 @@ export class TerminatingCallbacks {
         try {
           await entry.callback();
         } catch (error) {
-          report(error, { ...context, phase: 'terminating', callback: entry.label ?? entry.callback.name });
+          const context = scope.reportContext('terminating');
+          scope.app.report(error, { ...context, callback: entry.label ?? entry.callback.name });
         }
       }
     } finally {
