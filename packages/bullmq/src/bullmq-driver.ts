@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   DriverClosedError,
   InvalidQueueConfigError,
+  QueueUnavailableError,
   type AtomicStore,
   type ConsumeOptions,
   type Consumer,
@@ -45,6 +46,12 @@ export interface BullMQDriverOptions {
    * another consumer took. Default: 5,000.
    */
   blockTimeoutMs?: number;
+  /**
+   * How long a push (a dispatch) waits for Redis when the driver is not connected, in ms. It then
+   * rejects with `QueueUnavailableError` and nothing is queued: a dispatch never waits for an
+   * outage to end, and a job whose dispatch failed is not sent once Redis is back. Default: 5,000.
+   */
+  pushTimeoutMs?: number;
   /** Where jobs that failed for good are recorded. Default: a `RedisFailedJobStore` under the prefix. */
   failedJobs?: FailedJobStore;
 }
@@ -76,10 +83,16 @@ export class BullMQDriver implements QueueDriver {
   readonly prefix: string;
 
   readonly #connection: RedisOptions | Redis;
-  readonly #options: Required<Pick<BullMQDriverOptions, 'lockDurationMs' | 'stalledIntervalMs' | 'blockTimeoutMs'>>;
+  readonly #options: Required<
+    Pick<BullMQDriverOptions, 'lockDurationMs' | 'stalledIntervalMs' | 'blockTimeoutMs' | 'pushTimeoutMs'>
+  >;
   readonly #queues = new Map<string, Queue<StoredData, void, string>>();
   readonly #consumers = new Set<BullMQConsumer>();
   readonly #client: Redis;
+  // The producers' connection, shared by every queue's `add`. Without an offline queue, a
+  // command sent while it is down fails at once instead of waiting to be sent on reconnection.
+  readonly #producer: Redis;
+  #lastError: Error | undefined;
   #closed = false;
 
   /**
@@ -94,11 +107,16 @@ export class BullMQDriver implements QueueDriver {
       lockDurationMs: options.lockDurationMs ?? 30_000,
       stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
       blockTimeoutMs: options.blockTimeoutMs ?? 5_000,
+      pushTimeoutMs: options.pushTimeoutMs ?? 5_000,
     };
     this.#client = this.#redis();
     // Without a listener ioredis prints every reconnection error; the commands that fail reject
     // with the error, which reaches whoever sent them (a dispatch, a worker's onError).
     this.#client.on('error', () => undefined);
+    this.#producer = this.#redis({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.#producer.on('error', (error: Error) => {
+      this.#lastError = error;
+    });
     this.failedJobs = options.failedJobs ?? new RedisFailedJobStore(this.#client, this.prefix);
     this.atomics = new RedisAtomicStore(this.#client, this.prefix);
   }
@@ -106,6 +124,7 @@ export class BullMQDriver implements QueueDriver {
   async push(body: string, options: DriverPushOptions): Promise<PushReceipt> {
     if (this.#closed) throw DriverClosedError.forDriver('BullMQDriver');
     const id = options.id ?? randomUUID();
+    if (this.#producer.status !== 'ready') await this.#connected();
     await this.#queue(options.queue).add(
       'job',
       { body, exceptions: 0 },
@@ -142,6 +161,7 @@ export class BullMQDriver implements QueueDriver {
 
   async size(queue: string): Promise<number> {
     if (this.#closed) throw DriverClosedError.forDriver('BullMQDriver');
+    if (this.#producer.status !== 'ready') await this.#connected();
     return this.#queue(queue).getJobCountByTypes('waiting', 'prioritized', 'delayed');
   }
 
@@ -151,13 +171,34 @@ export class BullMQDriver implements QueueDriver {
     await Promise.all([...this.#consumers].map((consumer) => consumer.stop()));
     await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
     this.#queues.clear();
-    await this.#client.quit().catch(() => this.#client.disconnect());
+    await Promise.all([this.#client, this.#producer].map((client) => client.quit().catch(() => client.disconnect())));
+  }
+
+  // Waits until the producers' connection is ready, for `pushTimeoutMs` at most.
+  #connected(): Promise<void> {
+    const timeoutMs = this.#options.pushTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const ready = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#producer.off('ready', ready);
+        reject(QueueUnavailableError.unreachable('BullMQDriver', this.#where(), timeoutMs, this.#lastError));
+      }, timeoutMs);
+      this.#producer.once('ready', ready);
+    });
+  }
+
+  #where(): string {
+    const { host, port, path } = this.#producer.options;
+    return `Redis at ${path ?? `${host ?? '127.0.0.1'}:${port ?? 6379}`}`;
   }
 
   #queue(name: string): Queue<StoredData, void, string> {
     let queue = this.#queues.get(name);
     if (queue === undefined) {
-      queue = new Queue<StoredData, void, string>(name, { connection: this.#bullConnection(), prefix: this.prefix });
+      queue = new Queue<StoredData, void, string>(name, { connection: this.#producer, prefix: this.prefix });
       this.#queues.set(name, queue);
     }
     return queue;
@@ -170,9 +211,10 @@ export class BullMQDriver implements QueueDriver {
     return options as ConnectionOptions;
   }
 
-  #redis(): Redis {
-    if (this.#connection instanceof Redis) return this.#connection.duplicate({ maxRetriesPerRequest: null });
-    return new Redis({ ...this.#connection, maxRetriesPerRequest: null });
+  #redis(overrides: RedisOptions = {}): Redis {
+    const options = { maxRetriesPerRequest: null, ...overrides };
+    if (this.#connection instanceof Redis) return this.#connection.duplicate(options);
+    return new Redis({ ...this.#connection, ...options });
   }
 }
 
@@ -181,11 +223,11 @@ function checkOptions(options: BullMQDriverOptions): void {
   if (typeof options?.connection !== 'object' || options.connection === null) {
     problems.push("connection must be Redis connection options ({ host: '127.0.0.1', port: 6379 }) or an ioredis client");
   }
-  const { prefix, lockDurationMs, stalledIntervalMs, blockTimeoutMs } = options ?? {};
+  const { prefix, lockDurationMs, stalledIntervalMs, blockTimeoutMs, pushTimeoutMs } = options ?? {};
   if (prefix !== undefined && (typeof prefix !== 'string' || prefix === '' || prefix.includes('::'))) {
     problems.push(`prefix must be a non-empty string without "::" (got ${JSON.stringify(prefix)})`);
   }
-  for (const [name, value] of Object.entries({ lockDurationMs, stalledIntervalMs, blockTimeoutMs })) {
+  for (const [name, value] of Object.entries({ lockDurationMs, stalledIntervalMs, blockTimeoutMs, pushTimeoutMs })) {
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) problems.push(`${name} must be ms > 0 (got ${value})`);
   }
   if (problems.length > 0) throw InvalidQueueConfigError.because(`BullMQDriver options: ${problems.join('; ')}.`);

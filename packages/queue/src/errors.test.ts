@@ -22,6 +22,7 @@ describe('errors', () => {
       queue.InvalidQueueConfigError.because('x'),
       queue.NoConsumerError.forDriver('SyncDriver'),
       queue.DriverClosedError.forDriver('MemoryDriver'),
+      queue.QueueUnavailableError.unreachable('BullMQDriver', 'Redis at 127.0.0.1:6379', 5000),
       queue.FailedJobNotFoundError.withId('x'),
       queue.WorkerStopTimeoutError.after(1, ['a']),
       new queue.WorkerAlreadyStartedError(),

@@ -290,6 +290,28 @@ export class DriverClosedError extends EpilogueError {
   }
 }
 
+/** Thrown by `push()` (so by a dispatch) when the queue's store cannot be reached in time. */
+export class QueueUnavailableError extends EpilogueError {
+  /**
+   * @param driver - The driver's class name.
+   * @param where - Where it tried to connect, e.g. `Redis at 127.0.0.1:6379`.
+   * @param waitedMs - How long it waited.
+   * @param cause - The last connection error, if any.
+   */
+  static unreachable(driver: string, where: string, waitedMs: number, cause?: unknown): QueueUnavailableError {
+    // Not `instanceof Error`: a socket error may come from another realm (a test runner's VM).
+    const message = (cause as { message?: unknown } | undefined)?.message;
+    const last = typeof message === 'string' && message !== '' ? ` (last error: ${message})` : '';
+    return new QueueUnavailableError(
+      'E_QUEUE_UNAVAILABLE',
+      `${driver} could not reach ${where} within ${waitedMs} ms${last}, so the job was not queued. ` +
+        'Check that the server runs and that the connection options point at it; catch this error ' +
+        'to retry the dispatch or to run the job another way.',
+      { cause },
+    );
+  }
+}
+
 /** Thrown by `retry(id)` and `show`-style lookups of a failed job that does not exist. */
 export class FailedJobNotFoundError extends EpilogueError {
   /** @param id - The id asked for. */

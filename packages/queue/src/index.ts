@@ -72,6 +72,7 @@ export {
   NoTestRunnerError,
   RateLimiterNotFoundError,
   QueuesNotConfiguredError,
+  QueueUnavailableError,
   UnknownConnectionError,
   WorkerAlreadyStartedError,
   WorkerInterruptedError,
