@@ -125,6 +125,34 @@ describe('Job static helpers', () => {
     expect(ran).toHaveBeenCalledTimes(1);
     expect(Application.getInstance()).toBe(other);
   });
+
+  it('uses the Dispatcher the container gives, or one registered on the app instead', async () => {
+    const { app } = setup();
+    const own = app.container.resolve(Dispatcher);
+    const seen: string[] = [];
+    own.on('dispatched', ({ mode }) => seen.push(`own ${mode}`));
+    await Ping.dispatchSync('one');
+
+    const override = new Dispatcher(app);
+    override.on('dispatched', ({ mode }) => seen.push(`override ${mode}`));
+    app.container.registerInstance(Dispatcher, override);
+    await app.runInScope(() => Ping.dispatchAfterResponse('two'));
+    expect(seen).toEqual(['own sync', 'override after-response']);
+    expect(handled).toEqual(['one', 'two']);
+  });
+
+  it('resolves the Dispatcher through an application built on a container of its own', async () => {
+    const parent = new Application().container.createChildContainer();
+    const app = new Application({ container: parent });
+    const override = new Dispatcher(app);
+    const modes: string[] = [];
+    override.on('dispatched', ({ mode }) => modes.push(mode));
+    parent.registerInstance(Dispatcher, override);
+    handled.length = 0;
+    await Ping.dispatchSync('via parent');
+    expect(modes).toEqual(['sync']);
+    expect(handled).toEqual(['via parent']);
+  });
 });
 
 describe('ShouldQueue', () => {
