@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DriverClosedError } from '../errors.js';
 import type { FailedJobStore } from '../failed/failed-job-store.js';
 import { MemoryFailedJobStore } from '../failed/memory-failed-job-store.js';
+import { setLongTimeout, type LongTimer } from '../timers.js';
 import { deliver, failedRecord } from './deliver.js';
 import type {
   ConsumeOptions,
@@ -77,7 +78,7 @@ export class MemoryDriver implements QueueDriver {
   // Sorted by availableAt: the next one to become ready first.
   readonly #delayed: StoredJob[] = [];
   readonly #consumers = new Set<MemoryConsumer>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: LongTimer | undefined;
   #timerAt = Infinity;
   #scheduled = false;
   #closed = false;
@@ -116,7 +117,7 @@ export class MemoryDriver implements QueueDriver {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#consumers].map((consumer) => consumer.stop()));
-    clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
   }
 
@@ -223,11 +224,11 @@ export class MemoryDriver implements QueueDriver {
   #armTimer(): void {
     const next = this.#consumers.size > 0 ? (this.#delayed[0]?.availableAt ?? Infinity) : Infinity;
     if (next === this.#timerAt) return;
-    clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
     this.#timerAt = next;
     if (next === Infinity) return;
-    this.#timer = setTimeout(() => {
+    this.#timer = setLongTimeout(() => {
       this.#timer = undefined;
       this.#timerAt = Infinity;
       this.#pump();

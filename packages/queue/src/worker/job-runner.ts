@@ -9,6 +9,7 @@ import { JobTimedOutError, MaxAttemptsExceededError } from '../errors.js';
 import type { JobPayload } from '../payload/job-payload.js';
 import type { DecodedJob, PayloadCodec } from '../payload/payload-codec.js';
 import { uniqueLockOf, type UniqueLock } from '../unique/should-be-unique.js';
+import { setLongTimeout, type LongTimer } from '../timers.js';
 import { AttemptContext, attachContext } from './queue-context.js';
 import { decideOutcome, exceededBeforeAttempt, type AttemptResult } from './retry-policy.js';
 
@@ -160,7 +161,7 @@ export class JobRunner {
     attachContext(job, context);
     const running = this.#invoke(job);
     const { timeout, displayName } = payload;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     try {
       const result =
         timeout === null
@@ -168,7 +169,7 @@ export class JobRunner {
           : await Promise.race([
               running,
               new Promise<never>((_, reject) => {
-                timer = setTimeout(() => reject(JobTimedOutError.after(displayName, timeout)), timeout * 1000);
+                timer = setLongTimeout(() => reject(JobTimedOutError.after(displayName, timeout)), timeout * 1000);
               }),
             ]);
       context.close(false);
@@ -181,7 +182,7 @@ export class JobRunner {
       context.close(timedOut);
       return { context, threw: true, error, timedOut };
     } finally {
-      clearTimeout(timer);
+      timer?.clear();
     }
   }
 

@@ -2,6 +2,7 @@ import type { Application } from '@epilogue/core';
 import { queueManager } from '../configure-queues.js';
 import type { Consumer, Delivery, DeliveryOutcome, QueueDriver } from '../driver/queue-driver.js';
 import { InvalidQueueConfigError, WorkerAlreadyStartedError, WorkerStopTimeoutError } from '../errors.js';
+import { setLongTimeout, type LongTimer } from '../timers.js';
 import type { JobRunner } from './job-runner.js';
 import { WorkerEvents, type JobStatus, type WorkerEventListener, type WorkerEventMap } from './worker-events.js';
 
@@ -78,7 +79,7 @@ export class Worker {
   #stopping: Promise<void> | undefined;
   #taken = 0;
   #ran = 0;
-  #maxTimer: NodeJS.Timeout | undefined;
+  #maxTimer: LongTimer | undefined;
   #offShutdown: (() => unknown) | undefined;
   #finish!: (summary: WorkerSummary) => void;
   readonly #done = new Promise<WorkerSummary>((resolve) => (this.#finish = resolve));
@@ -133,7 +134,7 @@ export class Worker {
       onError: (error, delivery) =>
         this.#app.report(error, { phase: 'queue-driver', connection: this.connection, id: delivery?.id }),
     });
-    if (maxTime !== undefined) this.#maxTimer = setTimeout(() => void this.#stop('max-time'), maxTime * 1000);
+    if (maxTime !== undefined) this.#maxTimer = setLongTimeout(() => void this.#stop('max-time'), maxTime * 1000);
     return this.#done;
   }
 
@@ -156,7 +157,7 @@ export class Worker {
   }
 
   async #performStop(reason: WorkerStopReason): Promise<void> {
-    clearTimeout(this.#maxTimer);
+    this.#maxTimer?.clear();
     this.#offShutdown?.();
     let stopTimedOut = false;
     if (this.#consumer !== undefined) {
@@ -215,11 +216,11 @@ function checkOptions(options: WorkerOptions, queues: readonly string[]): void {
 }
 
 async function settlesWithin(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  let timer: LongTimer | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setLongTimeout(() => resolve(false), timeoutMs)));
   try {
     return await Promise.race([promise.then(() => true), timeout]);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 }
