@@ -205,8 +205,7 @@ export class BullMQConsumer implements Consumer {
   async #settle(job: StoredJob, token: string, fetcher: QueueFetcher, delivery: Delivery, outcome: DeliveryOutcome) {
     try {
       if (outcome.type === 'release') {
-        await job.updateData({ body: delivery.body, exceptions: outcome.exceptions });
-        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        await fetcher.release(job, token, { body: delivery.body, exceptions: outcome.exceptions }, outcome.delayMs);
         return;
       }
       if (outcome.type === 'fail') {

@@ -71,6 +71,20 @@ export class QueueFetcher extends BullWorker<StoredData, void, string> {
     return this.#fetched(data, id, dueAt, token);
   }
 
+  /**
+   * Puts a running job back as delayed with new data, in one script that first checks the lock:
+   * the job is either released with its new data or, when another worker took it over, left
+   * alone (and this rejects).
+   *
+   * @param delayMs - How long until it is ready again.
+   */
+  async release(job: StoredJob, token: string, data: StoredData, delayMs: number): Promise<void> {
+    await this.backend.moveToDelayed(job.id!, Date.now(), Math.max(0, delayMs), token, {
+      skipAttempt: true,
+      fieldsToUpdate: { data: JSON.stringify(data) },
+    });
+  }
+
   async #fetched(data: JobJson | undefined, id: string, dueAt: unknown, token: string): Promise<Fetched> {
     const job = data ? ((await this.nextJobFromJobData(data, id, token)) ?? undefined) : undefined;
     return { job, dueAt: Number(dueAt) || 0 };
