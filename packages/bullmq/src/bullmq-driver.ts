@@ -93,6 +93,9 @@ export class BullMQDriver implements QueueDriver {
   // command sent while it is down fails at once instead of waiting to be sent on reconnection.
   readonly #producer: Redis;
   #lastError: Error | undefined;
+  // While the producers' connection is down: one promise that settles when it is ready again
+  // (or rejects when the driver closes), shared by every push that waits.
+  #reconnected: { promise: Promise<void>; reject(error: Error): void } | undefined;
   #closed = false;
 
   /**
@@ -113,9 +116,20 @@ export class BullMQDriver implements QueueDriver {
     // Without a listener ioredis prints every reconnection error; the commands that fail reject
     // with the error, which reaches whoever sent them (a dispatch, a worker's onError).
     this.#client.on('error', () => undefined);
-    this.#producer = this.#redis({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    // Connected now even when the options say lazyConnect: a push waits for 'ready' before it
+    // sends anything, so a lazy client would never connect. A command gives up after
+    // pushTimeoutMs, like a push that cannot connect.
+    this.#producer = this.#redis({
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: false,
+      commandTimeout: this.#options.pushTimeoutMs,
+    });
     this.#producer.on('error', (error: Error) => {
       this.#lastError = error;
+    });
+    this.#producer.on('ready', () => {
+      this.#lastError = undefined;
     });
     this.failedJobs = options.failedJobs ?? new RedisFailedJobStore(this.#client, this.prefix);
     this.atomics = new RedisAtomicStore(this.#client, this.prefix);
@@ -168,26 +182,47 @@ export class BullMQDriver implements QueueDriver {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#reconnected?.reject(DriverClosedError.forDriver('BullMQDriver'));
     await Promise.all([...this.#consumers].map((consumer) => consumer.stop()));
     await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
     this.#queues.clear();
     await Promise.all([this.#client, this.#producer].map((client) => client.quit().catch(() => client.disconnect())));
   }
 
-  // Waits until the producers' connection is ready, for `pushTimeoutMs` at most.
-  #connected(): Promise<void> {
+  // Waits until the producers' connection is ready, for `pushTimeoutMs` at most; rejects with
+  // DriverClosedError when the driver closes meanwhile.
+  async #connected(): Promise<void> {
     const timeoutMs = this.#options.pushTimeoutMs;
-    return new Promise((resolve, reject) => {
-      const ready = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.#producer.off('ready', ready);
-        reject(QueueUnavailableError.unreachable('BullMQDriver', this.#where(), timeoutMs, this.#lastError));
-      }, timeoutMs);
-      this.#producer.once('ready', ready);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(QueueUnavailableError.unreachable('BullMQDriver', this.#where(), timeoutMs, this.#lastError)),
+        timeoutMs,
+      );
     });
+    try {
+      await Promise.race([this.#whenReady(), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.#closed) throw DriverClosedError.forDriver('BullMQDriver');
+  }
+
+  #whenReady(): Promise<void> {
+    if (this.#reconnected === undefined) {
+      let reject!: (error: Error) => void;
+      const promise = new Promise<void>((resolve, fail) => {
+        reject = fail;
+        this.#producer.once('ready', () => {
+          this.#reconnected = undefined;
+          resolve();
+        });
+      });
+      // Waiters that timed out leave it unobserved.
+      promise.catch(() => undefined);
+      this.#reconnected = { promise, reject };
+    }
+    return this.#reconnected.promise;
   }
 
   #where(): string {
@@ -198,7 +233,15 @@ export class BullMQDriver implements QueueDriver {
   #queue(name: string): Queue<StoredData, void, string> {
     let queue = this.#queues.get(name);
     if (queue === undefined) {
-      queue = new Queue<StoredData, void, string>(name, { connection: this.#producer, prefix: this.prefix });
+      // No version check: it is the only command BullMQ sends when a Queue starts, and its
+      // failure during an outage would leave the Queue broken for good.
+      queue = new Queue<StoredData, void, string>(name, {
+        connection: this.#producer,
+        prefix: this.prefix,
+        skipVersionCheck: true,
+      });
+      // Connection errors reach the pushes that fail; without a listener BullMQ prints them.
+      queue.on('error', () => undefined);
       this.#queues.set(name, queue);
     }
     return queue;
@@ -218,6 +261,9 @@ export class BullMQDriver implements QueueDriver {
   }
 }
 
+// Node runs a longer timer after 1 ms.
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 function checkOptions(options: BullMQDriverOptions): void {
   const problems: string[] = [];
   if (typeof options?.connection !== 'object' || options.connection === null) {
@@ -228,7 +274,9 @@ function checkOptions(options: BullMQDriverOptions): void {
     problems.push(`prefix must be a non-empty string without "::" (got ${JSON.stringify(prefix)})`);
   }
   for (const [name, value] of Object.entries({ lockDurationMs, stalledIntervalMs, blockTimeoutMs, pushTimeoutMs })) {
-    if (value !== undefined && !(Number.isFinite(value) && value > 0)) problems.push(`${name} must be ms > 0 (got ${value})`);
+    if (value !== undefined && !(Number.isFinite(value) && value > 0 && value <= LONGEST_TIMER_MS)) {
+      problems.push(`${name} must be ms > 0 and at most ${LONGEST_TIMER_MS} (got ${value})`);
+    }
   }
   if (problems.length > 0) throw InvalidQueueConfigError.because(`BullMQDriver options: ${problems.join('; ')}.`);
 }

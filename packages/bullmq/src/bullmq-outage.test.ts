@@ -82,9 +82,48 @@ describe('BullMQDriver when Redis cannot be reached', () => {
     expect(reported).toEqual([expect.any(QueueUnavailableError)]);
   });
 
+  it('lets pushes that wait fail with DriverClosedError when the driver closes, and shares one listener among them', async () => {
+    const port = await closedPort();
+    driver = new BullMQDriver({ connection: { host: '127.0.0.1', port, disconnectTimeout: 50 }, pushTimeoutMs: 10_000 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const pushes = Array.from({ length: 50 }, (_, i) =>
+        driver!.push(`job ${i}`, { queue: 'default' }).then(
+          () => 'pushed',
+          (error: { code?: string }) => error.code,
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const started = Date.now();
+      await driver.close();
+      expect(await Promise.all(pushes)).toEqual(Array.from({ length: 50 }, () => 'E_DRIVER_CLOSED'));
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('refuses a pushTimeoutMs that is not a positive number of ms', () => {
     expect(() => new BullMQDriver({ connection: REDIS, pushTimeoutMs: 0 })).toThrow(InvalidQueueConfigError);
     expect(() => new BullMQDriver({ connection: REDIS, pushTimeoutMs: Number.NaN })).toThrow(/pushTimeoutMs/);
+    expect(() => new BullMQDriver({ connection: REDIS, pushTimeoutMs: 2 ** 31 })).toThrow(/at most 2147483647/);
+  });
+});
+
+describeWithRedis('BullMQDriver producer connection (local Redis)', () => {
+  it('connects even when the connection options say lazyConnect', async () => {
+    const prefix = uniquePrefix('lazy');
+    const driver = new BullMQDriver({ connection: { ...REDIS, lazyConnect: true }, prefix, pushTimeoutMs: 2000 });
+    try {
+      await expect(driver.push('{}', { queue: 'default', id: 'lazy' })).resolves.toEqual({ id: 'lazy' });
+      await expect(driver.size('default')).resolves.toBe(1);
+    } finally {
+      await driver.close();
+      await deleteKeys(prefix);
+    }
   });
 });
 

@@ -6,7 +6,9 @@ import type { Constructor } from './types.js';
  * Makes `token` resolve, from any container, to the one instance of it that belongs to the
  * resolving container's application, created by `create` on first use. Constructor injection
  * of `token` then works everywhere without set-up, and an application may still override it by
- * registering its own in `app.container` (a test fake, say).
+ * registering its own in `app.container`, or in a container given to `new Application({ container })`
+ * (a test fake, say). Register overrides there, not on tsyringe's global container: the getter
+ * returned here does not look at the global container again.
  *
  * @param token - The class to bind, such as `Dispatcher`.
  * @param create - Builds the application's instance.

@@ -307,7 +307,7 @@ export class QueueUnavailableError extends EpilogueError {
       `${driver} could not reach ${where} within ${waitedMs} ms${last}, so the job was not queued. ` +
         'Check that the server runs and that the connection options point at it; catch this error ' +
         'to retry the dispatch or to run the job another way.',
-      { cause },
+      cause === undefined ? undefined : { cause },
     );
   }
 }

@@ -72,23 +72,33 @@ describe('queue timers longer than 24.8 days', () => {
       stoppedAt = Date.now();
       return summary;
     });
-    await Transcode.dispatch();
-    await waitFor('the job to finish', () => finished.length === 1);
-    expect(finished.map((job) => job.status)).toEqual(['completed']);
-    expect(ran).toEqual(['transcoded']);
-    await tick(20);
-    expect(stoppedAt).toBeUndefined();
-    await worker.stop();
+    try {
+      await Transcode.dispatch();
+      await waitFor('the job to finish', () => finished.length === 1);
+      expect(finished.map((job) => job.status)).toEqual(['completed']);
+      expect(ran).toEqual(['transcoded']);
+      await tick(20);
+      expect(stoppedAt).toBeUndefined();
+    } finally {
+      await worker.stop();
+    }
     await expect(running).resolves.toMatchObject({ reason: 'stopped' });
     expect(reports).toEqual([]);
   });
 
-  it('the memory driver holds a job delayed by 30 days', async () => {
+  it('the memory driver holds a job delayed by 30 days, never asking Node for a timer it would cut to 1 ms', async () => {
     const { app, manager } = queueApp();
-    startWorker(app);
-    await Remind.dispatch().delay(THIRTY_DAYS_S);
-    await tick(50);
-    expect(ran).toEqual([]);
-    await expect(manager.size()).resolves.toBe(1);
+    const timers = jest.spyOn(global, 'setTimeout');
+    try {
+      startWorker(app);
+      await Remind.dispatch().delay(THIRTY_DAYS_S);
+      await tick(50);
+      expect(ran).toEqual([]);
+      await expect(manager.size()).resolves.toBe(1);
+      const overflowing = timers.mock.calls.filter(([, ms]) => typeof ms === 'number' && ms > NODE_LIMIT_MS);
+      expect(overflowing).toEqual([]);
+    } finally {
+      timers.mockRestore();
+    }
   });
 });

@@ -70,7 +70,7 @@ export class TerminatingCallbacks {
           await entry.callback();
         } catch (error) {
           const context = scope.reportContext('terminating');
-          scope.app.report(error, { ...context, callback: entry.label ?? entry.callback.name });
+          scope.app.report(error, { ...context, phase: 'terminating', callback: entry.label ?? entry.callback.name });
         }
       }
     } finally {
