@@ -2,7 +2,7 @@
 // hello-world route that dispatches one after-response job per request, and one that does not.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import Fastify from 'fastify';
-import { compareAdapter, epilogueApp } from './http-adapter.mjs';
+import { compareAdapter, countingNoop, epilogueApp } from './http-adapter.mjs';
 import { importPackage, isBuilt } from './lib/paths.mjs';
 
 const BODY = 'Hello, World!';
@@ -29,17 +29,14 @@ export const servers = {
   // costs more than the whole Epilogue plugin: it makes Fastify run its hook chain per request.)
   'bare-als-job': async () => {
     const storage = new AsyncLocalStorage();
-    let ran = 0;
-    const job = async () => {
-      ran++;
-    };
+    const { job, jobs } = countingNoop();
     const fastify = Fastify({ logger: false });
     fastify.addHook('onRequest', (request, reply, done) => {
       reply.raw.once('finish', () => storage.run(request, job));
       storage.run(request, done);
     });
     fastify.get('/', async () => BODY);
-    return { ...(await listen(fastify)), jobs: () => ran };
+    return { ...(await listen(fastify)), jobs };
   },
 
   epilogue: async () => {

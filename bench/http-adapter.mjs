@@ -24,17 +24,14 @@ export const servers = {
   // one async no-op run in the request's store. Whatever Epilogue costs above this row is its own.
   'bare-als-job': () => {
     const storage = new AsyncLocalStorage();
-    let ran = 0;
-    const job = async () => {
-      ran++;
-    };
+    const { job, jobs } = countingNoop();
     const server = createServer((request, response) =>
       storage.run(request, () => {
         response.once('finish', () => storage.run(request, job));
         response.end(BODY);
       }),
     );
-    return listen(server).then((listening) => ({ ...listening, jobs: () => ran }));
+    return listen(server).then((listening) => ({ ...listening, jobs }));
   },
 
   epilogue: async () => {
@@ -72,6 +69,17 @@ export async function epilogueApp() {
     }
   }
   return { app, Noop, jobs: () => ran };
+}
+
+/** An async no-op that counts its runs: the job of the after-response reference rows. */
+export function countingNoop() {
+  let ran = 0;
+  return {
+    job: async () => {
+      ran++;
+    },
+    jobs: () => ran,
+  };
 }
 
 /** Listens on 127.0.0.1 and a free port. */

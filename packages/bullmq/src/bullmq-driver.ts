@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   DriverClosedError,
   InvalidQueueConfigError,
+  LONGEST_TIMER_MS,
   QueueUnavailableError,
   type AtomicStore,
   type ConsumeOptions,
@@ -260,9 +261,6 @@ export class BullMQDriver implements QueueDriver {
     return new Redis({ ...this.#connection, ...options });
   }
 }
-
-// Node runs a longer timer after 1 ms.
-const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 function checkOptions(options: BullMQDriverOptions): void {
   const problems: string[] = [];

@@ -123,7 +123,9 @@ export class Application {
    * use it for services there must be one of per application, such as the `Dispatcher`.
    */
   singleton<T>(key: unknown, create: (app: Application) => T): T {
-    if (this.#singletons.has(key)) return this.#singletons.get(key) as T;
+    // One lookup on the hot path (the Job statics call this per dispatch); `has` only for undefined.
+    const found = this.#singletons.get(key);
+    if (found !== undefined || this.#singletons.has(key)) return found as T;
     const made = create(this);
     this.#singletons.set(key, made);
     return made;

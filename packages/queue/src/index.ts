@@ -104,6 +104,8 @@ export { describeAtomicStore } from './testing/describe-atomic-store.js';
 export type { AtomicStoreFactory, AtomicStoreSuiteOptions } from './testing/describe-atomic-store.js';
 export { describeQueueDriver } from './testing/describe-queue-driver.js';
 export type { QueueDriverFactory, QueueDriverSuiteOptions, TestRunner } from './testing/describe-queue-driver.js';
+export { LONGEST_TIMER_MS, setLongTimeout } from './timers.js';
+export type { LongTimer } from './timers.js';
 export { isShouldBeUnique, ShouldBeUnique, ShouldBeUniqueUntilProcessing } from './unique/should-be-unique.js';
 export type { UniqueJob } from './unique/should-be-unique.js';
 export { JobRunner } from './worker/job-runner.js';

@@ -1,6 +1,8 @@
-// Node runs a timer whose delay is above 2^31 - 1 ms (about 24.8 days) after 1 ms instead, with
-// only a warning: a 30-day job timeout would fire at once.
-const LONGEST_DELAY = 2 ** 31 - 1;
+/**
+ * The longest delay Node's `setTimeout` honours: 2^31 - 1 ms, about 24.8 days. A longer one runs
+ * after 1 ms instead, with only a warning (a 30-day job timeout would fire at once).
+ */
+export const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** A timer from `setLongTimeout()`. */
 export interface LongTimer {
@@ -18,7 +20,7 @@ export interface LongTimer {
 export function setLongTimeout(callback: () => void, ms: number): LongTimer {
   let timer: NodeJS.Timeout;
   const arm = (left: number): void => {
-    timer = left > LONGEST_DELAY ? setTimeout(() => arm(left - LONGEST_DELAY), LONGEST_DELAY) : setTimeout(callback, left);
+    timer = left > LONGEST_TIMER_MS ? setTimeout(() => arm(left - LONGEST_TIMER_MS), LONGEST_TIMER_MS) : setTimeout(callback, left);
   };
   arm(ms);
   return { clear: () => clearTimeout(timer) };
