@@ -34,7 +34,7 @@ describe.each([
 
   it('runs the routes inside an http scope that names the method and original URL', async () => {
     const { app } = recordingApp();
-    let seen: { kind?: string; details?: unknown; app?: Application } = {};
+    let seen: { kind?: string; details?: unknown; app?: unknown } = {};
     const url = await listen(app, (expressApp) => {
       const router = express.Router();
       router.get('/item', (_req, res) => {

@@ -127,7 +127,7 @@ export class Dispatcher {
         (error) => this.#app.report(error, { ...this.#app.currentScope().reportContext('dispatch'), job: jobName(job) }),
       );
     }
-    this.#app.currentScope().terminating(run, jobName(job));
+    this.#app.currentScope().terminating(run, jobName(job), job);
     return REGISTERED;
   }
 

@@ -1,8 +1,11 @@
+import { AfterResponseGovernor } from './after-response/governor.js';
+import type { AfterResponseOptions } from './after-response/options.js';
 import { globalContainer, type DependencyContainer, type InjectionToken } from './container.js';
 import { NoApplicationError, ShutdownTimeoutError } from './errors.js';
 import { HttpKernel } from './http/http-kernel.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { consoleReporter, type ErrorContext, type ErrorReporter } from './reporter.js';
+import type { ScopeOwner } from './scope/scope-owner.js';
 import { currentScope } from './scope/scope-storage.js';
 import { Scope, type ScopeKind } from './scope/scope.js';
 import type { TerminatingCallback } from './scope/terminating-callbacks.js';
@@ -13,11 +16,20 @@ export interface ApplicationOptions {
   report?: ErrorReporter;
   /** The container to build the application's on; a child of tsyringe's global container by default. */
   container?: DependencyContainer;
+  /**
+   * How after-response work shares the process with requests: how many callbacks run at once,
+   * how many may wait, and the queue connection that takes jobs beyond that (see `app.afterResponse`).
+   */
+  afterResponse?: AfterResponseOptions;
 }
 
 /** Options of `app.shutdown()`. */
 export interface ShutdownOptions {
-  /** How long to wait for in-flight work before reporting what is left. Default: 10,000 ms. */
+  /**
+   * How long to wait for in-flight work. Then jobs that have not finished go to the
+   * `afterResponse.overflow` connection, when there is one, and what is left is reported.
+   * Default: 10,000 ms.
+   */
   timeoutMs?: number;
 }
 
@@ -56,13 +68,18 @@ export function isOnGlobalContainer(app: Application): boolean {
  *   defer(() => console.log('after the work'));
  * });
  */
-export class Application {
+export class Application implements ScopeOwner {
   /** The application's root container. Scopes resolve through children of it. */
   readonly container: DependencyContainer;
   /** The scope used outside any request, command or job; `app.terminate()` drains it. */
   readonly rootScope: Scope;
   /** Reports an error with its context; never throws. */
   readonly report: ErrorReporter;
+  /**
+   * Starts the after-response work of every request, requests first and within the limits of
+   * the `afterResponse` option; `stats()` and `overloaded` tell how it is doing.
+   */
+  readonly afterResponse: AfterResponseGovernor;
 
   readonly #active = new Set<Scope>();
   readonly #shutdownHooks = new Set<ShutdownHook>();
@@ -70,14 +87,18 @@ export class Application {
   #idle: (() => void) | undefined;
   #shutdown: Promise<void> | undefined;
 
-  /** @param options - The reporter and, optionally, a parent container. */
+  /**
+   * @param options - The reporter, the after-response limits and, optionally, a parent container.
+   * @throws {InvalidAfterResponseOptionError} When an `afterResponse` option is out of range.
+   */
   constructor(options: ApplicationOptions = {}) {
     const reporter = options.report ?? consoleReporter;
     this.report = (error, context) => safely(reporter, error, context);
+    this.afterResponse = new AfterResponseGovernor(options.afterResponse, this.report);
     this.container = (options.container ?? globalContainer).createChildContainer();
     if (options.container === undefined || options.container === globalContainer) onGlobalContainer.add(this);
     this.container.registerInstance(Application, this);
-    this.container.registerInstance(HttpKernel, new HttpKernel(this));
+    this.container.registerInstance(HttpKernel, new HttpKernel());
     this.container.register(Pipeline, { useFactory: (container) => new Pipeline(container) });
     this.rootScope = new Scope(this, 'root', undefined, this.container);
     Application.setInstance(this);
@@ -89,7 +110,8 @@ export class Application {
    * @throws {NoApplicationError} When no application was created.
    */
   static getInstance(): Application {
-    const app = currentScope()?.app ?? instance;
+    const owner = currentScope()?.app;
+    const app = owner instanceof Application ? owner : instance;
     if (app === undefined) throw new NoApplicationError();
     return app;
   }
@@ -147,7 +169,7 @@ export class Application {
 
   /** Runs the root scope's deferred and terminating callbacks (those registered outside any scope). */
   terminate(): Promise<void> {
-    return this.rootScope.drain(true);
+    return this.rootScope.drain();
   }
 
   /**
@@ -160,12 +182,18 @@ export class Application {
     return scope;
   }
 
-  /** Counts a scope as in-flight (again); scopes call it, application code does not need to. */
+  /**
+   * Counts a scope as in-flight (again); scopes call it, application code does not need to.
+   * @internal
+   */
   retain(scope: Scope): void {
     this.#active.add(scope);
   }
 
-  /** Called by a scope when it has finished; not for application code. */
+  /**
+   * Called by a scope when it has finished; not for application code.
+   * @internal
+   */
   release(scope: Scope): void {
     if (this.#active.delete(scope) && this.#active.size === 0) this.#idle?.();
   }
@@ -200,8 +228,11 @@ export class Application {
 
   /**
    * Stops gracefully: calls the shutdown hooks (adapters stop accepting requests), waits for
-   * in-flight scopes and their after-response work, runs the root scope's callbacks, and
-   * reports what did not finish within `timeoutMs`. Later calls return the same promise.
+   * in-flight scopes and their after-response work, runs the root scope's callbacks. When
+   * `timeoutMs` runs out first, after-response jobs that have not finished (started or not) are
+   * pushed to the `afterResponse.overflow` connection, so a worker runs them (at least once: one
+   * that was running here may run twice), and what could not be pushed is reported. Later calls
+   * return the same promise.
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     return (this.#shutdown ??= this.#performShutdown(options.timeoutMs ?? 10_000));
@@ -219,8 +250,14 @@ export class Application {
     }
     const drained = await this.#waitForIdle(timeoutMs);
     if (!drained) {
-      const pending = [...this.#active].flatMap((scope) => scope.unfinished());
-      this.report(ShutdownTimeoutError.after(timeoutMs, pending), { phase: 'shutdown', scope: 'root' });
+      const spilled = await this.afterResponse.spill(this.#active);
+      // What is still listed was neither finished nor pushed; a running job that was pushed
+      // (listed first by unfinished()) is named in the report as one that may run twice.
+      const pending = [...this.#active].flatMap((scope) => {
+        const names = scope.unfinished();
+        return spilled.pushedRunning.has(scope.runningStep) ? names.slice(1) : names;
+      });
+      this.report(ShutdownTimeoutError.after(timeoutMs, pending, spilled), { phase: 'shutdown', scope: 'root' });
     }
     await this.terminate();
   }

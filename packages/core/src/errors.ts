@@ -62,14 +62,70 @@ export class NextCalledTwiceError extends EpilogueError {
 export class ShutdownTimeoutError extends EpilogueError {
   /**
    * @param timeoutMs - The timeout that ran out.
-   * @param pending - Readable names of the callbacks that had not run or not finished.
+   * @param pending - Readable names of the callbacks that had not run or not finished here.
+   * @param spilled - What was sent to the overflow connection instead (see `app.afterResponse`).
    */
-  static after(timeoutMs: number, pending: string[]): ShutdownTimeoutError {
-    const list = pending.length > 0 ? `: ${pending.join(', ')}` : '.';
-    return new ShutdownTimeoutError(
-      'E_SHUTDOWN_TIMEOUT',
-      `Shutdown gave up after ${timeoutMs} ms with ${pending.length} after-response callback(s) ` +
-        `not finished${list} Raise the shutdown timeout, or send long work to a durable queue.`,
+  static after(
+    timeoutMs: number,
+    pending: string[],
+    spilled?: { pushed: string[]; wereRunning: string[]; connection: string | undefined },
+  ): ShutdownTimeoutError {
+    const list = pending.length > 0 ? `: ${pending.join(', ')}.` : '.';
+    let message = `Shutdown gave up after ${timeoutMs} ms with ${pending.length} after-response callback(s) not finished${list}`;
+    if (spilled?.connection === undefined) {
+      message += ' Raise the shutdown timeout, or set `afterResponse.overflow` to a durable queue connection so that unfinished jobs are pushed there.';
+    } else {
+      message +=
+        ` ${spilled.pushed.length} job(s) were pushed to the "${spilled.connection}" connection to run on a worker` +
+        (spilled.wereRunning.length > 0
+          ? ` (${spilled.wereRunning.join(', ')} had started here and may run twice: keep such jobs idempotent)`
+          : '') +
+        '; what is listed above could not be queued (closures, defer() callbacks, unregistered jobs) and was not run.';
+    }
+    return new ShutdownTimeoutError('E_SHUTDOWN_TIMEOUT', message);
+  }
+}
+
+/**
+ * Reported, at most once a second, while more after-response callbacks wait than
+ * `afterResponse.maxPending` allows and some of them cannot go to the overflow connection.
+ */
+export class AfterResponseOverloadedError extends EpilogueError {
+  /**
+   * @param pending - How many callbacks wait.
+   * @param maxPending - The limit.
+   * @param connection - The overflow connection, if any.
+   * @param pushFailure - The last error of a push to it, if one failed.
+   */
+  static backlog(pending: number, maxPending: number, connection: string | undefined, pushFailure?: unknown): AfterResponseOverloadedError {
+    const head = `${pending} after-response callback(s) wait to start, over afterResponse.maxPending (${maxPending}).`;
+    let advice: string;
+    if (pushFailure !== undefined) {
+      advice = ` Pushing to the overflow connection "${connection}" failed (${messageOf(pushFailure)}); those jobs run here instead.`;
+    } else if (connection === undefined) {
+      advice =
+        ' They are kept in memory. Set afterResponse.overflow to a queue connection (and register the job classes) ' +
+        'so that jobs beyond the limit go to a worker, or shed load while app.afterResponse.overloaded is true.';
+    } else {
+      advice =
+        ` Jobs registered for the queue go to "${connection}"; the rest (closures, defer() callbacks, jobs ` +
+        'not registered) are kept in memory and run here. Register those job classes to let them overflow.';
+    }
+    return new AfterResponseOverloadedError('E_AFTER_RESPONSE_OVERLOADED', head + advice, { cause: pushFailure });
+  }
+}
+
+/** Thrown by `new Application()` for an `afterResponse` option out of range. */
+export class InvalidAfterResponseOptionError extends EpilogueError {
+  /**
+   * @param option - The option's name.
+   * @param expected - What it takes.
+   * @param value - What was given.
+   */
+  static forOption(option: string, expected: string, value: unknown): InvalidAfterResponseOptionError {
+    return new InvalidAfterResponseOptionError(
+      'E_INVALID_AFTER_RESPONSE_OPTION',
+      `afterResponse.${option} takes ${expected}; got ${describe(value)}.`,
     );
   }
 }
@@ -103,4 +159,8 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return value.name ? `function ${value.name}` : 'an anonymous function';
   if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
   return `${typeof value} ${String(value)}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

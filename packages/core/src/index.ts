@@ -15,6 +15,9 @@
  */
 import 'reflect-metadata';
 
+export { AfterResponseGovernor } from './after-response/governor.js';
+export type { AfterResponseStats, OverflowQueue } from './after-response/governor.js';
+export type { AfterResponseOptions } from './after-response/options.js';
 export { Application } from './application.js';
 export type { ApplicationOptions, ScopeOptions, ShutdownHook, ShutdownOptions } from './application.js';
 export { bindPerApplication } from './application-binding.js';
@@ -39,8 +42,10 @@ export { DeferredCallback } from './defer/deferred-callback.js';
 export type { DeferredFunction } from './defer/deferred-callback.js';
 export { DeferredCallbackCollection } from './defer/deferred-callback-collection.js';
 export {
+  AfterResponseOverloadedError,
   describe,
   EpilogueError,
+  InvalidAfterResponseOptionError,
   InvalidCallbackError,
   InvalidExitCodeError,
   InvalidPipeError,
@@ -61,6 +66,7 @@ export { consoleReporter } from './reporter.js';
 export type { ErrorContext, ErrorReporter } from './reporter.js';
 export { currentScope } from './scope/scope-storage.js';
 export { Scope } from './scope/scope.js';
+export type { ScopeOwner } from './scope/scope-owner.js';
 export type { ScopeKind } from './scope/scope.js';
 export type { TerminatingCallback } from './scope/terminating-callbacks.js';
 export type { Constructor } from './types.js';

@@ -1,4 +1,4 @@
-import type { Scope } from '../scope/scope.js';
+import type { ReportsTo } from '../scope/scope-owner.js';
 import { DeferredCallback } from './deferred-callback.js';
 
 /**
@@ -30,13 +30,31 @@ export class DeferredCallbackCollection {
     this.#callbacks = this.#callbacks.filter((callback) => callback.name() !== name);
   }
 
-  /** How many callbacks will run, after duplicates are dropped. */
-  count(): number {
-    return this.#callbacks.length === 0 ? 0 : this.#unique().length;
+  /**
+   * How many callbacks will run, after duplicates are dropped.
+   *
+   * @param when - Counts only the callbacks that pass it.
+   */
+  count(when?: (callback: DeferredCallback) => boolean): number {
+    if (this.#callbacks.length === 0) return 0;
+    const unique = this.#unique();
+    return when === undefined ? unique.length : unique.filter(when).length;
+  }
+
+  /** The callbacks that will run, in order, after duplicates are dropped. */
+  all(): readonly DeferredCallback[] {
+    return this.#unique();
+  }
+
+  /** Removes every callback and returns those that would run, in order (duplicates dropped). */
+  takeAll(): DeferredCallback[] {
+    const taken = this.#unique();
+    this.#callbacks = [];
+    return taken;
   }
 
   /** Runs every callback and empties the collection. */
-  invoke(scope?: Scope): Promise<void> {
+  invoke(scope?: ReportsTo): Promise<void> {
     return this.invokeWhen(() => true, scope);
   }
 
@@ -48,11 +66,9 @@ export class DeferredCallbackCollection {
    * @param when - Decides, per callback, whether it runs.
    * @param scope - The scope whose reporter and context receive errors.
    */
-  async invokeWhen(when: (callback: DeferredCallback) => boolean, scope?: Scope): Promise<void> {
+  async invokeWhen(when: (callback: DeferredCallback) => boolean, scope?: ReportsTo): Promise<void> {
     while (this.#callbacks.length > 0) {
-      const batch = this.#unique();
-      this.#callbacks = [];
-      for (const callback of batch) {
+      for (const callback of this.takeAll()) {
         if (!when(callback)) continue;
         try {
           await callback.invoke();

@@ -1,6 +1,7 @@
-import type { Application } from '../application.js';
 import type { Constructor } from '../types.js';
+import { DEFERRED_CALLBACKS, type ScopeEnding } from '../scope/scope-ending.js';
 import type { Scope } from '../scope/scope.js';
+import type { Step } from '../scope/step.js';
 import { InvokeDeferredCallbacks } from './invoke-deferred-callbacks.js';
 import { statusOf, type ResponseStatus, type TerminableMiddleware } from './terminable-middleware.js';
 
@@ -9,23 +10,21 @@ export type TerminableMiddlewareEntry = TerminableMiddleware | Constructor<Termi
 
 /**
  * Ends HTTP requests. Adapters call `terminate()` once the response is flushed (or the client is
- * gone); it runs the terminable middleware in order — `InvokeDeferredCallbacks` first — and then
- * the scope's terminating callbacks, each isolated and reported on failure.
+ * gone); the request's scope then runs the terminable middleware in order — the deferred
+ * callbacks where `InvokeDeferredCallbacks` stands, first by default — and then its terminating
+ * callbacks, each isolated and reported on failure, all started through `app.afterResponse`.
  *
  * Get it with `app.make(HttpKernel)`; there is one per application.
  */
 export class HttpKernel {
-  readonly #app: Application;
   readonly #middleware: TerminableMiddlewareEntry[] = [new InvokeDeferredCallbacks()];
-
-  /** @param app - The application whose reporter receives failures. */
-  constructor(app: Application) {
-    this.#app = app;
-  }
+  // How many entries are steps of their own (all but the InvokeDeferredCallbacks marks).
+  #steps = 0;
 
   /** Adds terminable middleware after those registered already. */
   pushTerminable(...middleware: TerminableMiddlewareEntry[]): this {
     this.#middleware.push(...middleware);
+    this.#steps = this.#middleware.filter((entry) => !runsDeferred(entry)).length;
     return this;
   }
 
@@ -38,24 +37,52 @@ export class HttpKernel {
    * @param response - The response, whose status decides which deferred callbacks run.
    */
   terminate(scope: Scope, request: unknown, response: ResponseStatus): Promise<void> {
-    const succeeded = statusOf(response) < 400;
-    // With only the built-in InvokeDeferredCallbacks, the scope runs its deferred callbacks
-    // itself (that is what `finish` does without `before`): no middleware loop, and no closure
-    // keeping the request and response alive while after-response work runs.
-    if (this.#middleware.length === 1) return scope.finish(succeeded);
-    return scope.finish(succeeded, () => this.#runMiddleware(scope, request, response));
+    return scope.finish(statusOf(response) < 400, new RequestEnding(this.#middleware, this.#steps, scope, request, response));
+  }
+}
+
+// The terminable middleware of one request, as steps of its scope's end. It holds the request
+// and the response only until the last middleware has been taken.
+class RequestEnding implements ScopeEnding {
+  remaining: number;
+  #index = 0;
+  #middleware: readonly TerminableMiddlewareEntry[] | undefined;
+  #scope: Scope;
+  #request: unknown;
+  #response: ResponseStatus | undefined;
+
+  constructor(middleware: readonly TerminableMiddlewareEntry[], steps: number, scope: Scope, request: unknown, response: ResponseStatus) {
+    this.#middleware = middleware;
+    this.remaining = steps;
+    this.#scope = scope;
+    this.#request = request;
+    this.#response = response;
   }
 
-  async #runMiddleware(scope: Scope, request: unknown, response: ResponseStatus): Promise<void> {
-    for (const entry of this.#middleware) {
-      try {
-        const middleware = typeof entry === 'function' ? scope.container.resolve(entry) : entry;
-        await middleware.terminate(request, response, scope);
-      } catch (error) {
-        this.#app.report(error, { ...scope.reportContext('terminable-middleware'), middleware: nameOf(entry) });
-      }
+  next(): Step | typeof DEFERRED_CALLBACKS | undefined {
+    const entry = this.#middleware?.[this.#index++];
+    if (entry === undefined) {
+      this.#middleware = this.#request = this.#response = undefined;
+      return undefined;
     }
+    if (runsDeferred(entry)) return DEFERRED_CALLBACKS;
+    this.remaining--;
+    const scope = this.#scope;
+    const request = this.#request;
+    const response = this.#response as ResponseStatus;
+    return {
+      phase: 'terminable-middleware',
+      label: nameOf(entry),
+      call: () => {
+        const middleware = typeof entry === 'function' ? scope.container.resolve(entry) : entry;
+        return middleware.terminate(request, response, scope);
+      },
+    };
   }
+}
+
+function runsDeferred(entry: TerminableMiddlewareEntry): boolean {
+  return entry instanceof InvokeDeferredCallbacks;
 }
 
 function nameOf(entry: TerminableMiddlewareEntry): string {

@@ -1,10 +1,12 @@
-import type { DependencyContainer } from 'tsyringe';
-import type { Application } from '../application.js';
+import type { DependencyContainer } from '../container.js';
 import { DeferredCallbackCollection } from '../defer/deferred-callback-collection.js';
 import type { DeferredCallback } from '../defer/deferred-callback.js';
 import { InvalidCallbackError } from '../errors.js';
 import type { ErrorContext } from '../reporter.js';
+import { DEFERRED_CALLBACKS, type ScopeEnding } from './scope-ending.js';
+import type { ScopeOwner } from './scope-owner.js';
 import { scopeStorage } from './scope-storage.js';
+import type { Step } from './step.js';
 import { TerminatingCallbacks, type TerminatingCallback } from './terminating-callbacks.js';
 
 // One settled promise serves every scope that has nothing to wait for.
@@ -18,12 +20,18 @@ export type ScopeKind = 'http' | 'console' | 'job' | 'root';
  * callbacks. Everything is created on first use, so a request that registers nothing costs
  * almost nothing.
  *
+ * A scope ends one way: `finish()` records the outcome, and its work then runs as steps, one
+ * at a time and in order — the kernel's terminable middleware, the deferred callbacks the
+ * outcome allows, then the terminating callbacks (work registered meanwhile included). An HTTP
+ * scope's steps start through the application's after-response governor (requests first); a
+ * command's or a job's run at once, since their runner waits for them.
+ *
  * Get the current one with `currentScope()`; create one with `app.createScope()` or
  * `app.runInScope()`.
  */
 export class Scope {
   /** The application this scope belongs to. */
-  readonly app: Application;
+  readonly app: ScopeOwner;
   /** What this scope stands for. */
   readonly kind: ScopeKind;
   /** What error reports from this scope should say about it (method and URL, command name...). */
@@ -32,8 +40,17 @@ export class Scope {
   #container: DependencyContainer | undefined;
   #terminating: TerminatingCallbacks | undefined;
   #deferred: DeferredCallbackCollection | undefined;
-  #finished: Promise<void> | undefined;
+  // The deferred callbacks taken from the collection and not started yet.
+  #batch: DeferredCallback[] = [];
+  #ending: ScopeEnding | undefined;
+  #inDeferredPhase = false;
+  #peeked: Step | undefined;
+  #running: Step | undefined;
   #outcome: boolean | undefined;
+  #driving = false;
+  #finished: Promise<void> | undefined;
+  #resolveFinished: (() => void) | undefined;
+  #draining: Promise<void> | undefined;
 
   /**
    * @param app - The owning application.
@@ -41,12 +58,7 @@ export class Scope {
    * @param details - Context for error reports.
    * @param container - A container to use instead of a new child of the application's.
    */
-  constructor(
-    app: Application,
-    kind: ScopeKind,
-    details?: Record<string, unknown>,
-    container?: DependencyContainer,
-  ) {
+  constructor(app: ScopeOwner, kind: ScopeKind, details?: Record<string, unknown>, container?: DependencyContainer) {
     this.app = app;
     this.kind = kind;
     this.details = details;
@@ -68,12 +80,15 @@ export class Scope {
    *
    * @param callback - The work to run; a throw is reported and does not stop the others.
    * @param label - A readable name for reports.
+   * @param work - The job the callback runs (`dispatchAfterResponse` passes it): when the
+   *   backlog is over `afterResponse.maxPending`, or a shutdown runs out of time, the governor
+   *   may push it to the overflow queue connection instead of running the callback here.
    * @throws {InvalidCallbackError} When `callback` is not a function.
    */
-  terminating(callback: TerminatingCallback, label?: string): void {
+  terminating(callback: TerminatingCallback, label?: string, work?: object): void {
     if (typeof callback !== 'function') throw InvalidCallbackError.forRegistration('terminating', callback);
-    (this.#terminating ??= new TerminatingCallbacks()).push(callback, label);
-    this.#runIfEnded();
+    (this.#terminating ??= new TerminatingCallbacks()).push(callback, label, work);
+    this.#added();
   }
 
   /**
@@ -83,29 +98,37 @@ export class Scope {
    */
   defer(callback: DeferredCallback): DeferredCallback {
     this.deferred.add(callback);
-    this.#runIfEnded();
+    this.#added();
     return callback;
-  }
-
-  // Work registered after the scope ended (by code still running after the response) runs at
-  // once instead of waiting for an end that already happened.
-  // It counts as in-flight again until then, so a shutdown waits for it (or reports it).
-  #runIfEnded(): void {
-    if (this.#outcome === undefined) return;
-    this.app.retain(this);
-    void this.drain(this.#outcome).finally(() => {
-      if (!this.hasPendingWork) this.app.release(this);
-    });
   }
 
   /** Whether anything waits for this scope's end: a terminating or deferred callback. */
   get hasPendingWork(): boolean {
-    return (this.#terminating?.pending ?? 0) > 0 || (this.#deferred?.count() ?? 0) > 0;
+    return this.pendingSteps > 0;
   }
 
-  /** Readable names of the terminating callbacks that have not finished. */
+  /** How many steps of this scope's end wait to start. */
+  get pendingSteps(): number {
+    const peeked = this.#peeked === undefined ? 0 : 1;
+    const ending = this.#ending?.remaining ?? 0;
+    const batch = this.#batch.reduce((sum, callback) => sum + (this.#allows(callback) ? 1 : 0), 0);
+    const deferred = this.#deferred?.count((callback) => this.#allows(callback)) ?? 0;
+    return peeked + ending + batch + deferred + (this.#terminating?.pending ?? 0);
+  }
+
+  /** The step running now, if any. */
+  get runningStep(): Step | undefined {
+    return this.#running;
+  }
+
+  /** Readable names of the work that is running or has not started. */
   unfinished(): string[] {
-    return this.#terminating?.unfinished() ?? [];
+    const names = this.#running === undefined ? [] : [this.#running.label];
+    if (this.#peeked !== undefined) names.push(this.#peeked.label);
+    for (const callback of [...this.#batch, ...(this.#deferred?.all() ?? [])]) {
+      if (this.#allows(callback)) names.push(callback.name());
+    }
+    return names.concat(this.#terminating?.labels() ?? []);
   }
 
   /**
@@ -118,21 +141,25 @@ export class Scope {
   }
 
   /**
-   * Ends the scope once: deferred callbacks that pass `shouldDefer` (or are marked `always`),
-   * then the terminating callbacks. Later calls return the first call's promise.
+   * Ends the scope once: its work starts (see the class), and the promise resolves when the
+   * last of it has run. Later calls return the first call's promise.
    *
    * @param succeeded - Whether the unit of work succeeded (status < 400, exit code 0...).
-   * @param before - Work to run first, inside the scope (terminable middleware).
+   * @param ending - The kernel's terminable middleware for this request, run first.
    */
-  finish(succeeded: boolean, before?: () => Promise<void>): Promise<void> {
+  finish(succeeded: boolean, ending?: ScopeEnding): Promise<void> {
     if (this.#finished !== undefined) return this.#finished;
-    if (before === undefined && !this.hasPendingWork) {
-      // Nothing waits for this scope: end it without building a promise chain.
-      this.#outcome = succeeded;
+    this.#outcome = succeeded;
+    this.#ending = ending;
+    this.#peeked = this.takeStep();
+    if (this.#peeked === undefined) {
+      // Nothing waits for this scope: it ends here, with no promise and no governor.
       this.app.release(this);
       return (this.#finished = SETTLED);
     }
-    return (this.#finished = this.run(() => this.#finishOnce(succeeded, before)));
+    this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+    this.#drive();
+    return this.#finished;
   }
 
   /** Whether `finish()` has been called. */
@@ -145,54 +172,142 @@ export class Scope {
     return { phase, scope: this.kind, ...this.details };
   }
 
-  async #finishOnce(succeeded: boolean, before?: () => Promise<void>): Promise<void> {
-    // Start after the current event's other listeners (an access log on 'finish', say): the
-    // ending work must not run inside, or ahead of, whatever signalled the end.
-    await SETTLED;
+  /**
+   * Runs what waits now, at once and in order, and resolves when it has run (work registered
+   * meanwhile included); the root scope's `app.terminate()` uses it. It may run again later.
+   * @internal
+   */
+  drain(): Promise<void> {
+    return (this.#draining ??= this.#runAll().finally(() => (this.#draining = undefined)));
+  }
+
+  /**
+   * Takes the next step to start: terminable middleware first (the deferred callbacks where the
+   * kernel puts them), then deferred callbacks the outcome allows, then terminating callbacks.
+   * @internal
+   */
+  takeStep(): Step | undefined {
+    const peeked = this.#peeked;
+    if (peeked !== undefined) {
+      this.#peeked = undefined;
+      return peeked;
+    }
+    while (this.#ending !== undefined) {
+      if (this.#inDeferredPhase) {
+        const deferred = this.#takeDeferred();
+        if (deferred !== undefined) return deferred;
+        this.#inDeferredPhase = false;
+      }
+      const next = this.#ending.next();
+      if (next === undefined) this.#ending = undefined;
+      else if (next === DEFERRED_CALLBACKS) this.#inDeferredPhase = true;
+      else return next;
+    }
+    return this.#takeDeferred() ?? this.#terminating?.take();
+  }
+
+  /**
+   * Runs a step inside this scope. A throw or rejection is reported with the scope's context;
+   * it never rejects.
+   *
+   * @returns Whether the step succeeded.
+   * @internal
+   */
+  async runStep(step: Step): Promise<boolean> {
+    this.#running = step;
     try {
-      // finish() started this in the scope, and an async function keeps its scope across awaits.
-      await this.#drainHere(succeeded, before);
-      this.#outcome = succeeded;
-      // An after-response job may itself defer work; it runs now rather than never.
-      while (this.hasPendingWork) await this.#drainHere(succeeded);
+      await this.run(() => step.call());
+      return true;
+    } catch (error) {
+      const key = step.phase === 'terminable-middleware' ? 'middleware' : 'callback';
+      this.app.report(error, { ...this.reportContext(step.phase), phase: step.phase, [key]: step.label });
+      return false;
     } finally {
-      this.#outcome = succeeded;
-      this.app.release(this);
+      this.#running = undefined;
     }
   }
 
   /**
-   * Runs, inside this scope, what is waiting now: `before` (or, without it, the deferred
-   * callbacks allowed by `succeeded`), then the terminating callbacks, including those
-   * registered meanwhile. Unlike `finish()` it may run again; the root scope uses it.
+   * Removes the waiting terminating callbacks whose job `accepts` takes (for the overflow queue).
+   * @internal
    */
-  drain(succeeded: boolean, before?: () => Promise<void>): Promise<void> {
-    return this.run(() => this.#drainHere(succeeded, before));
-  }
-
-  // drain() without entering the scope, for callers already in it. With only terminating
-  // callbacks waiting (an after-response job), it is their drain loop itself, not a wrapper.
-  #drainHere(succeeded: boolean, before?: () => Promise<void>): Promise<void> {
-    if (before === undefined && this.#deferred === undefined) return this.#drainTerminating();
-    return this.#drainAll(succeeded, before);
-  }
-
-  async #drainAll(succeeded: boolean, before?: () => Promise<void>): Promise<void> {
-    if (before) await before();
-    else await this.invokeDeferred(succeeded);
-    await this.#drainTerminating();
-  }
-
-  #drainTerminating(): Promise<void> {
-    if (this.#terminating === undefined) return SETTLED;
-    return this.#terminating.drain(this);
+  takeQueueable(accepts: (work: object) => boolean): Step[] {
+    const taken = this.#terminating?.takeWhere(accepts) ?? [];
+    const peeked = this.#peeked;
+    if (peeked?.phase === 'terminating' && peeked.work !== undefined && accepts(peeked.work)) {
+      this.#peeked = undefined;
+      taken.unshift(peeked);
+    }
+    return taken;
   }
 
   /**
-   * Runs the deferred callbacks that may run: all when `succeeded`, otherwise those marked `always`.
+   * Takes back a step that could not be pushed to the overflow queue: it runs here after all.
+   * @internal
    */
-  invokeDeferred(succeeded: boolean): Promise<void> {
-    if (this.#deferred === undefined) return SETTLED;
-    return this.#deferred.invokeWhen((callback) => succeeded || callback.runsAlways, this);
+  putBack(step: Step): void {
+    (this.#terminating ??= new TerminatingCallbacks()).putBack(step);
+    this.#added();
+  }
+
+  /**
+   * Called when nothing of this scope is left to run: the scope counts as finished.
+   * @internal
+   */
+  settled(): void {
+    this.#driving = false;
+    // Work registered in the last moment (between the last step and this call) still runs.
+    if (this.hasPendingWork) {
+      this.#drive();
+      return;
+    }
+    this.app.release(this);
+    const resolve = this.#resolveFinished;
+    this.#resolveFinished = undefined;
+    resolve?.();
+  }
+
+  // Work registered after the scope ended (by code still running after the response) runs
+  // too, rather than never; the scope counts as in flight again until then, so that a
+  // shutdown waits for it (or reports it). The root scope waits for `app.terminate()` instead.
+  #added(): void {
+    if (this.#outcome === undefined) return;
+    if (this.#driving) {
+      this.app.afterResponse.changed(this);
+      return;
+    }
+    this.app.retain(this);
+    this.#drive();
+  }
+
+  #drive(): void {
+    this.#driving = true;
+    if (this.kind === 'http') this.app.afterResponse.admit(this);
+    else void this.#runAll().then(() => this.settled());
+  }
+
+  async #runAll(): Promise<void> {
+    // Start after the current event's other listeners: ending work must not run inside, or
+    // ahead of, whatever signalled the end.
+    await SETTLED;
+    for (let step = this.takeStep(); step !== undefined; step = this.takeStep()) await this.runStep(step);
+  }
+
+  #takeDeferred(): Step | undefined {
+    for (;;) {
+      const callback = this.#batch.shift();
+      if (callback !== undefined) {
+        if (!this.#allows(callback)) continue;
+        return { phase: 'deferred', label: callback.name(), call: () => callback.invoke() };
+      }
+      if (this.#deferred === undefined || this.#deferred.count() === 0) return undefined;
+      this.#batch = this.#deferred.takeAll();
+    }
+  }
+
+  // Deferred callbacks run when the work succeeded, or always when marked so; outside any
+  // unit of work (the root scope) they all run.
+  #allows(callback: DeferredCallback): boolean {
+    return this.#outcome !== false || callback.runsAlways;
   }
 }
