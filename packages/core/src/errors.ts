@@ -94,14 +94,25 @@ export class AfterResponseOverloadedError extends EpilogueError {
   /**
    * @param pending - How many callbacks wait.
    * @param maxPending - The limit.
-   * @param connection - The overflow connection, if any.
+   * @param connection - The overflow connection in use, if any.
    * @param pushFailure - The last error of a push to it, if one failed.
+   * @param named - The connection the `overflow` option names, when it is not in use yet.
    */
-  static backlog(pending: number, maxPending: number, connection: string | undefined, pushFailure?: unknown): AfterResponseOverloadedError {
+  static backlog(
+    pending: number,
+    maxPending: number,
+    connection: string | undefined,
+    pushFailure?: unknown,
+    named?: string,
+  ): AfterResponseOverloadedError {
     const head = `${pending} after-response callback(s) wait to start, over afterResponse.maxPending (${maxPending}).`;
     let advice: string;
     if (pushFailure !== undefined) {
       advice = ` Pushing to the overflow connection "${connection}" failed (${messageOf(pushFailure)}); those jobs run here instead.`;
+    } else if (connection === undefined && named !== undefined) {
+      advice =
+        ` afterResponse.overflow names "${named}", but configureQueues() was not called for this application, ` +
+        'so nothing can overflow: they are kept in memory. Call configureQueues(app, ...) with that connection.';
     } else if (connection === undefined) {
       advice =
         ' They are kept in memory. Set afterResponse.overflow to a queue connection (and register the job classes) ' +
@@ -126,6 +137,17 @@ export class InvalidAfterResponseOptionError extends EpilogueError {
     return new InvalidAfterResponseOptionError(
       'E_INVALID_AFTER_RESPONSE_OPTION',
       `afterResponse.${option} takes ${expected}; got ${describe(value)}.`,
+    );
+  }
+}
+
+/** Thrown by an HTTP adapter for a `shedLoad` option it cannot read. */
+export class InvalidShedLoadOptionError extends EpilogueError {
+  /** @param value - What was given. */
+  static forValue(value: unknown): InvalidShedLoadOptionError {
+    return new InvalidShedLoadOptionError(
+      'E_INVALID_SHED_LOAD_OPTION',
+      `shedLoad takes true, false or { retryAfterSeconds } with a whole number of seconds ≥ 1; got ${describe(value)}.`,
     );
   }
 }
