@@ -70,20 +70,28 @@ export class ShutdownTimeoutError extends EpilogueError {
     pending: string[],
     spilled?: { pushed: string[]; wereRunning: string[]; connection: string | undefined },
   ): ShutdownTimeoutError {
-    const list = pending.length > 0 ? `: ${pending.join(', ')}.` : '.';
-    let message = `Shutdown gave up after ${timeoutMs} ms with ${pending.length} after-response callback(s) not finished${list}`;
+    const unfinished = `${pending.length} after-response callback(s) did not finish${pending.length > 0 ? `: ${tally(pending)}` : ''}.`;
+    let message: string;
     if (spilled?.connection === undefined) {
-      message += ' Raise the shutdown timeout, or set `afterResponse.overflow` to a durable queue connection so that unfinished jobs are pushed there.';
+      message =
+        `Shutdown gave up after ${timeoutMs} ms: ${unfinished} Raise the shutdown timeout, or set ` +
+        '`afterResponse.overflow` to a durable queue connection so that unfinished jobs are pushed there.';
     } else {
-      message +=
-        ` ${spilled.pushed.length} job(s) were pushed to the "${spilled.connection}" connection to run on a worker` +
-        (spilled.wereRunning.length > 0
-          ? ` (${spilled.wereRunning.join(', ')} had started here and may run twice: keep such jobs idempotent)`
-          : '') +
-        '; what is listed above could not be queued (closures, defer() callbacks, unregistered jobs) and was not run.';
+      const rerun = spilled.wereRunning.length > 0 ? ` (${tally(spilled.wereRunning)} had started here and may run twice: keep such jobs idempotent)` : '';
+      message =
+        `Shutdown ran out of time after ${timeoutMs} ms: ${spilled.pushed.length} job(s) were pushed to the overflow ` +
+        `connection "${spilled.connection}" to run on a worker${rerun}. ${unfinished}` +
+        (pending.length > 0 ? ' Those could not be queued (closures, defer() callbacks, unregistered jobs) and were cut short.' : '');
     }
     return new ShutdownTimeoutError('E_SHUTDOWN_TIMEOUT', message);
   }
+}
+
+// "SendMail ×3, audit" for ["SendMail", "SendMail", "SendMail", "audit"]: a long list stays short.
+function tally(labels: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  return [...counts].map(([label, count]) => (count > 1 ? `${label} ×${count}` : label)).join(', ');
 }
 
 /**
