@@ -84,7 +84,7 @@ export type { FailedJobRecord, FailedJobStore } from './failed/failed-job-store.
 export { FailedJobs } from './failed/failed-jobs.js';
 export { MemoryFailedJobStore } from './failed/memory-failed-job-store.js';
 export type { QueuedJobOptions } from './payload/job-options.js';
-export type { ChainLink, ChainPayload } from './payload/chain-payload.js';
+export type { ChainLink, ChainPayload } from './payload/job-payload.js';
 export { PAYLOAD_VERSION } from './payload/job-payload.js';
 export type { JobPayload } from './payload/job-payload.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, PayloadCodec } from './payload/payload-codec.js';
