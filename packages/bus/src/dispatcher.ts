@@ -1,10 +1,12 @@
 import { Application, bindPerApplication, Pipeline, type Constructor, type Pipe } from '@epilogue/core';
+import type { ChainOptions, QueuedChain } from './chain/chain-options.js';
+import { PendingChain } from './chain/pending-chain.js';
+import { runChain } from './chain/run-chain.js';
 import { InvalidHandlerError, InvalidJobError } from './errors.js';
 import { callMappedHandler, callSelfHandling, handlerMethod, type Handler } from './handler.js';
 import { JobEvents, type DispatchMode, type JobEventListener, type JobEventMap } from './job-events.js';
-import { PendingChain } from './pending-chain.js';
-import { SyncConnection, type QueueConnectionResolver, type QueuedChain } from './queue-connection.js';
-import { runChain, type ChainOptions } from './run-chain.js';
+import { assertJob, isJob, jobName } from './job-value.js';
+import { SyncConnection, type QueueConnectionResolver } from './queue-connection.js';
 import { isShouldQueue } from './should-queue.js';
 
 /**
@@ -318,21 +320,8 @@ export class Dispatcher {
   }
 }
 
-/** A job's readable name for reports: its class name. */
-export function jobName(job: object): string {
-  return job.constructor?.name ?? 'anonymous job';
-}
-
 // What dispatchAfterResponse() returns: registering is synchronous, so one settled promise serves every call.
 const REGISTERED: Promise<void> = Promise.resolve();
-
-function isJob(job: unknown): job is object {
-  return typeof job === 'object' && job !== null;
-}
-
-function assertJob(job: unknown): asserts job is object {
-  if (!isJob(job)) throw InvalidJobError.forValue(job);
-}
 
 function hasFailedHook(job: object): boolean {
   return typeof (job as QueueableJob).failed === 'function';

@@ -18,11 +18,13 @@
 import '@epilogue/core';
 
 export { autowire } from './autowire.js';
-export { chainFailure } from './chain-failure.js';
-export type { ChainCatchJob, ChainFailure } from './chain-failure.js';
-export { Dispatcher, jobName } from './dispatcher.js';
+export { chainFailure } from './chain/chain-failure.js';
+export type { ChainCatchJob, ChainFailure } from './chain/chain-failure.js';
+export type { ChainCatch, ChainCatchCallback, ChainOptions, ChainPlacement, QueuedChain } from './chain/chain-options.js';
+export type { DispatchedChain } from './chain/dispatched-chain.js';
+export { PendingChain } from './chain/pending-chain.js';
+export { Dispatcher } from './dispatcher.js';
 export type { QueueableJob } from './dispatcher.js';
-export type { DispatchedChain } from './dispatched-chain.js';
 export {
   ChainCatchNotQueueableError,
   HandlerNotFoundError,
@@ -36,10 +38,8 @@ export { Job } from './job.js';
 export type { DispatchCondition, JobResult } from './job.js';
 export { JobEvents } from './job-events.js';
 export type { DispatchMode, JobEventListener, JobEventMap } from './job-events.js';
-export { PendingChain } from './pending-chain.js';
-export type { ChainCatch, ChainCatchCallback } from './pending-chain.js';
+export { jobName } from './job-value.js';
 export { PendingDispatch } from './pending-dispatch.js';
-export type { ChainOptions } from './run-chain.js';
 export { SyncConnection } from './queue-connection.js';
-export type { PushOptions, QueueConnection, QueueConnectionResolver, QueuedChain } from './queue-connection.js';
+export type { PushOptions, QueueConnection, QueueConnectionResolver } from './queue-connection.js';
 export { isShouldQueue, queuedClasses, ShouldQueue } from './should-queue.js';

@@ -1,6 +1,6 @@
 import { Application } from '@epilogue/core';
 import { dispatcherOf, type Dispatcher } from './dispatcher.js';
-import { PendingChain } from './pending-chain.js';
+import { PendingChain } from './chain/pending-chain.js';
 import { PendingDispatch } from './pending-dispatch.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

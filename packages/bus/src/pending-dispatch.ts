@@ -1,6 +1,7 @@
 import type { Application } from '@epilogue/core';
 import { DispatchResult } from './dispatch-result.js';
-import { jobName, type Dispatcher, type QueueableJob } from './dispatcher.js';
+import type { Dispatcher, QueueableJob } from './dispatcher.js';
+import { jobName } from './job-value.js';
 
 /**
  * A job about to be dispatched, returned by `Job.dispatch()`. Its options chain synchronously;

@@ -1,3 +1,5 @@
+import type { QueuedChain } from './chain/chain-options.js';
+
 /** Where and when a queued job should run. */
 export interface PushOptions {
   /** The queue's name on the connection; the connection's default when omitted. */
@@ -10,20 +12,6 @@ export interface PushOptions {
    * a push that has one rather than drop it.
    */
   chain?: QueuedChain;
-}
-
-/** The rest of a chain, handed to a queue connection with the chain's first job. */
-export interface QueuedChain {
-  /** The jobs that run after the first one, in order. */
-  readonly jobs: readonly object[];
-  /** The jobs to dispatch, once, when a job of the chain fails for good (`chainFailure` set). */
-  readonly catch: readonly object[];
-  /** The connection of every job that names none of its own. */
-  readonly connection?: string;
-  /** The queue of every job that names none of its own. */
-  readonly queue?: string;
-  /** The delay, in seconds, of every job that sets none of its own. */
-  readonly delay?: number;
 }
 
 /**

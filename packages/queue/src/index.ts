@@ -84,7 +84,7 @@ export type { FailedJobRecord, FailedJobStore } from './failed/failed-job-store.
 export { FailedJobs } from './failed/failed-jobs.js';
 export { MemoryFailedJobStore } from './failed/memory-failed-job-store.js';
 export type { QueuedJobOptions } from './payload/job-options.js';
-export type { ChainLink, ChainPayload } from './payload/chain-payload.js';
+export type { ChainLink, ChainPayload } from './payload/job-payload.js';
 export { PAYLOAD_VERSION } from './payload/job-payload.js';
 export type { JobPayload } from './payload/job-payload.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, PayloadCodec } from './payload/payload-codec.js';
@@ -103,7 +103,8 @@ export type { JobClasses } from './registry/job-registry.js';
 export { describeAtomicStore } from './testing/describe-atomic-store.js';
 export type { AtomicStoreFactory, AtomicStoreSuiteOptions } from './testing/describe-atomic-store.js';
 export { describeQueueDriver } from './testing/describe-queue-driver.js';
-export type { QueueDriverFactory, QueueDriverSuiteOptions, TestRunner } from './testing/describe-queue-driver.js';
+export type { QueueDriverFactory, QueueDriverSuiteOptions } from './testing/describe-queue-driver.js';
+export type { TestRunner } from './testing/test-runner.js';
 export { LONGEST_TIMER_MS, setLongTimeout } from './timers.js';
 export type { LongTimer } from './timers.js';
 export { isShouldBeUnique, ShouldBeUnique, ShouldBeUniqueUntilProcessing } from './unique/should-be-unique.js';

@@ -2,8 +2,8 @@ import { chainFailure, jobName, type ChainCatchJob, type QueueableJob, type Queu
 import type { Application } from '@epilogue/core';
 import type { DriverPushOptions, PushReceipt, QueueDriver } from '../driver/queue-driver.js';
 import { InvalidJobOptionError } from '../errors.js';
-import { nextInChain, type ChainLink, type ChainPayload } from '../payload/chain-payload.js';
-import type { JobPayload } from '../payload/job-payload.js';
+import { nextInChain } from '../payload/chain-payload.js';
+import type { ChainLink, ChainPayload, JobPayload } from '../payload/job-payload.js';
 import type { PayloadCodec } from '../payload/payload-codec.js';
 
 /** Where a job of a chain ran: for reports, and for the failure its catch jobs receive. */

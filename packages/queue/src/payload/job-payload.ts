@@ -1,5 +1,4 @@
 import { InvalidPayloadError } from '../errors.js';
-import { chainProblem, type ChainPayload } from './chain-payload.js';
 
 /** The payload version this package writes and reads. */
 export const PAYLOAD_VERSION = 1;
@@ -43,6 +42,26 @@ export interface JobPayload {
   chain?: ChainPayload;
 }
 
+/** A job a chain carries (one still to run, or a catch job), with where it is to be pushed. */
+export interface ChainLink {
+  /** The connection to push it to, or null for the default connection. */
+  connection: string | null;
+  /** The queue to push it to, or null for the connection's default queue. */
+  queue: string | null;
+  /** Seconds it waits on its queue once pushed. */
+  delay: number;
+  /** Its payload, written at dispatch; never with a chain of its own. */
+  payload: JobPayload;
+}
+
+/** The optional `chain` field of a payload: what comes after its job. */
+export interface ChainPayload {
+  /** The jobs that run after this one, in order, each pushed once the one before it completed. */
+  next: ChainLink[];
+  /** The jobs dispatched, once, when a job of the chain fails for good. */
+  catch: ChainLink[];
+}
+
 /**
  * Checks that a parsed value has the shape of a version 1 payload.
  *
@@ -56,7 +75,7 @@ export function assertPayloadShape(value: unknown): asserts value is JobPayload 
   }
   const problem = firstProblem(value);
   if (problem !== undefined) throw InvalidPayloadError.malformed(problem);
-  const chain = value.chain === undefined ? undefined : chainProblem(value.chain, carriedProblem);
+  const chain = value.chain === undefined ? undefined : chainProblem(value.chain);
   if (chain !== undefined) throw InvalidPayloadError.malformed(chain);
 }
 
@@ -83,6 +102,43 @@ function firstProblem(p: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+const CHAIN_KEYS: ReadonlySet<string> = new Set(['next', 'catch']);
+const LINK_KEYS: ReadonlySet<string> = new Set(['connection', 'queue', 'delay', 'payload']);
+
+// What is wrong with a payload's `chain` field, if anything. Strict: unknown keys are refused, and
+// each carried payload must pass `carriedProblem` and have no chain or signature of its own.
+function chainProblem(chain: unknown): string | undefined {
+  if (!isRecord(chain)) return '`chain` is not an object';
+  const key = unknownKey(chain, CHAIN_KEYS);
+  if (key !== undefined) return `\`chain\` has an unknown key "${key}"`;
+  for (const list of ['next', 'catch'] as const) {
+    const links = chain[list];
+    if (!Array.isArray(links)) return `\`chain.${list}\` is not a list`;
+    for (const [index, link] of links.entries()) {
+      const problem = linkProblem(link, `chain.${list}[${index}]`);
+      if (problem !== undefined) return problem;
+    }
+  }
+  return undefined;
+}
+
+function linkProblem(link: unknown, path: string): string | undefined {
+  if (!isRecord(link)) return `\`${path}\` is not an object`;
+  const key = unknownKey(link, LINK_KEYS);
+  if (key !== undefined) return `\`${path}\` has an unknown key "${key}"`;
+  if (link.connection !== null && !nonEmptyString(link.connection)) return `\`${path}.connection\` is not a name or null`;
+  if (link.queue !== null && !nonEmptyString(link.queue)) return `\`${path}.queue\` is not a name or null`;
+  if (!(typeof link.delay === 'number' && Number.isFinite(link.delay) && link.delay >= 0)) {
+    return `\`${path}.delay\` is not seconds ≥ 0`;
+  }
+  const payload = link.payload;
+  if (!isRecord(payload)) return `\`${path}.payload\` is not an object`;
+  if (payload.chain !== undefined) return `\`${path}.payload\` has a chain of its own`;
+  if (payload.sig !== undefined) return `\`${path}.payload\` has a signature of its own`;
+  const problem = carriedProblem(payload);
+  return problem === undefined ? undefined : `in \`${path}.payload\`, ${problem}`;
+}
+
 /** Whether `value` is a non-null, non-array object. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -102,4 +158,8 @@ function isCount(value: unknown): value is number {
 
 function isBackoff(value: unknown): boolean {
   return Array.isArray(value) && value.length > 0 && value.every((s) => isFiniteNumber(s) && s >= 0);
+}
+
+function unknownKey(value: Record<string, unknown>, known: ReadonlySet<string>): string | undefined {
+  return Object.keys(value).find((key) => !known.has(key));
 }

@@ -3,11 +3,11 @@ import type { Constructor } from '@epilogue/core';
 import { systemClock, type Clock } from '../clock.js';
 import { InvalidPayloadError, InvalidQueueConfigError, JobNotRegisteredError } from '../errors.js';
 import type { JobRegistry } from '../registry/job-registry.js';
-import { assertChainJobsRegistered, type ChainPayload } from './chain-payload.js';
+import { assertChainJobsRegistered } from './chain-payload.js';
 import { assertNoForbiddenKeys, buildInstance } from './decode-value.js';
 import { encodeFields } from './encode-value.js';
 import { readJobOptions } from './job-options.js';
-import { assertPayloadShape, PAYLOAD_VERSION, type JobPayload } from './job-payload.js';
+import { assertPayloadShape, PAYLOAD_VERSION, type ChainPayload, type JobPayload } from './job-payload.js';
 import { PayloadSigner } from './payload-signer.js';
 
 /** The default limit on a payload's size: 1 MiB. */

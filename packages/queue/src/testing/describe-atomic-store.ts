@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AtomicStore } from '../atomics/atomic-store.js';
-import type { TestRunner } from './describe-queue-driver.js';
-import { globalRunner, pause, waitUntil } from './suite-helpers.js';
+import { pause, waitUntil } from './suite-helpers.js';
+import { globalRunner, type TestRunner } from './test-runner.js';
 
 /** Builds a fresh, empty store for one test (a Redis store: with a key prefix of its own). */
 export type AtomicStoreFactory = () => AtomicStore | Promise<AtomicStore>;

@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import type { QueueDriver } from '../driver/queue-driver.js';
 import { describeStorageDriver } from './storage-driver-tests.js';
-import { consume, globalRunner, pause, pick, quietly, waitUntil } from './suite-helpers.js';
-
-/** The test runner functions the suite needs; Jest, Vitest (globals) and Mocha provide them. */
-export interface TestRunner {
-  describe(name: string, fn: () => void): void;
-  it(name: string, fn: () => Promise<void>): void;
-  beforeEach(fn: () => Promise<void>): void;
-  afterEach(fn: () => Promise<void>): void;
-}
+import { consume, pause, pick, quietly, waitUntil } from './suite-helpers.js';
+import { globalRunner, type TestRunner } from './test-runner.js';
 
 /** Builds a fresh, empty driver for one test (a Redis driver: with a key prefix of its own). */
 export type QueueDriverFactory = () => QueueDriver | Promise<QueueDriver>;

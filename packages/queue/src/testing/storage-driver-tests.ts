@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { QueueDriver } from '../driver/queue-driver.js';
-import type { TestRunner } from './describe-queue-driver.js';
+import type { TestRunner } from './test-runner.js';
 import { afterGate, complete, consume, deferred, pause, slowly, type Until } from './suite-helpers.js';
 
 /**

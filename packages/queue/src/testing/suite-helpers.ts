@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import type { ConsumeOptions, Delivery, DeliveryOutcome, QueueDriver } from '../driver/queue-driver.js';
-import { NoTestRunnerError } from '../errors.js';
-import type { TestRunner } from './describe-queue-driver.js';
 
 /** Decides a test delivery's outcome. */
 export type Decide = (delivery: Delivery) => DeliveryOutcome | Promise<DeliveryOutcome>;
@@ -74,16 +72,4 @@ export async function waitUntil(what: string, test: () => boolean | Promise<bool
     if (Date.now() > deadline) assert.fail(`timed out after ${waitMs} ms waiting for ${what}`);
     await pause(2);
   }
-}
-
-/**
- * The test runner's global functions, for suites given no `runner`.
- *
- * @throws {NoTestRunnerError} When `describe`, `it`, `beforeEach` or `afterEach` is missing.
- */
-export function globalRunner(): TestRunner {
-  const g = globalThis as unknown as Partial<TestRunner>;
-  if (typeof g.describe !== 'function' || typeof g.it !== 'function') throw new NoTestRunnerError();
-  if (typeof g.beforeEach !== 'function' || typeof g.afterEach !== 'function') throw new NoTestRunnerError();
-  return g as TestRunner;
 }

@@ -1,4 +1,4 @@
-import type { ChainCatch } from '@epilogue/bus';
+import type { ChainCatch, ChainPlacement } from '@epilogue/bus';
 import { isDeepStrictEqual } from 'node:util';
 import { chainNames, checkChain, compareChains, type ChainEntry } from '../assertions/chains.js';
 import { describeValue } from '../assertions/describe-value.js';
@@ -21,16 +21,12 @@ export type DispatchMethod =
   | 'dispatchToQueue'
   | 'dispatchChain';
 
-/** The rest of a chain, recorded with its first job. */
-export interface ChainRecord {
+/** The rest of a chain, recorded with its first job, with its connection, queue and delay when set. */
+export interface ChainRecord extends ChainPlacement {
   /** The jobs after the first one, in order. */
   readonly jobs: readonly object[];
   /** The chain's catch handlers. */
   readonly catch: readonly ChainCatch[];
-  /** The chain's connection, queue and delay, when set. */
-  readonly connection?: string;
-  readonly queue?: string;
-  readonly delay?: number;
 }
 
 /** A job the fake bus received instead of running it. */

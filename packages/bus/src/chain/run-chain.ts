@@ -1,21 +1,10 @@
 import type { Application } from '@epilogue/core';
+import { ChainCatchNotQueueableError, InvalidChainError, InvalidJobError } from '../errors.js';
+import { isJob, jobName } from '../job-value.js';
+import { isShouldQueue } from '../should-queue.js';
 import { chainFailure, type ChainCatchJob } from './chain-failure.js';
-import { jobName, type Dispatcher } from './dispatcher.js';
-import { ChainCatchNotQueueableError, InvalidChainError, InvalidJobError } from './errors.js';
-import type { ChainCatch, ChainCatchCallback } from './pending-chain.js';
-import { isShouldQueue } from './should-queue.js';
-
-/** The options of a chain, as `dispatcher.dispatchChain()` receives them from a `PendingChain`. */
-export interface ChainOptions {
-  /** What runs, once, when a job of the chain fails for good (see `PendingChain.catch()`). */
-  readonly catch?: readonly ChainCatch[];
-  /** The connection of every job that names none of its own (queued chains). */
-  readonly connection?: string;
-  /** The queue of every job that names none of its own (queued chains). */
-  readonly queue?: string;
-  /** The delay, in seconds, of every job that sets none of its own (queued chains). */
-  readonly delay?: number;
-}
+import type { ChainDispatcher } from './chain-dispatcher.js';
+import type { ChainCatch, ChainCatchCallback, ChainOptions } from './chain-options.js';
 
 /**
  * Dispatches a chain through `dispatcher`: to its queue connection when queues are configured
@@ -25,7 +14,7 @@ export interface ChainOptions {
  * @throws {ChainCatchNotQueueableError} (as a rejection) For a function catch on a queued chain.
  */
 export async function runChain(
-  dispatcher: Dispatcher,
+  dispatcher: ChainDispatcher,
   app: Application,
   jobs: readonly object[],
   options: ChainOptions,
@@ -46,7 +35,7 @@ export async function runChain(
 }
 
 async function toQueue(
-  dispatcher: Dispatcher,
+  dispatcher: ChainDispatcher,
   [first, ...rest]: readonly object[],
   handlers: readonly ChainCatch[],
   options: ChainOptions,
@@ -60,7 +49,7 @@ async function toQueue(
 // Each catch handler is isolated: one that throws is reported, the next still runs, and the
 // chain still rejects with the job's own error.
 async function caught(
-  dispatcher: Dispatcher,
+  dispatcher: ChainDispatcher,
   app: Application,
   handlers: readonly ChainCatch[],
   job: object,
@@ -88,7 +77,7 @@ async function caught(
  * @param jobs - The chain's jobs (or whatever was given as them).
  */
 export function reportChainError(app: Application, error: unknown, phase: string, jobs: unknown): void {
-  const names = Array.isArray(jobs) ? jobs.map((job: unknown) => (isObject(job) ? jobName(job) : String(job))) : [];
+  const names = Array.isArray(jobs) ? jobs.map((job: unknown) => (isJob(job) ? jobName(job) : String(job))) : [];
   app.report(error, { ...app.currentScope().reportContext(phase), job: names.join(' → ') });
 }
 
@@ -101,9 +90,5 @@ export function reportChainError(app: Application, error: unknown, phase: string
 export function assertJobs(jobs: unknown): asserts jobs is readonly object[] {
   if (!Array.isArray(jobs)) throw InvalidChainError.notAList(jobs);
   if (jobs.length === 0) throw InvalidChainError.empty();
-  for (const job of jobs as unknown[]) if (!isObject(job)) throw InvalidJobError.forValue(job);
-}
-
-function isObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null;
+  for (const job of jobs as unknown[]) if (!isJob(job)) throw InvalidJobError.forValue(job);
 }

@@ -1,4 +1,4 @@
-import { DispatchResult } from './dispatch-result.js';
+import { DispatchResult } from '../dispatch-result.js';
 
 /**
  * A chain being dispatched, returned by `PendingChain.dispatch()`: await it to know that the

@@ -1,18 +1,9 @@
 import type { Application } from '@epilogue/core';
-import type { ChainFailure } from './chain-failure.js';
-import type { Dispatcher } from './dispatcher.js';
+import { InvalidChainError } from '../errors.js';
+import type { ChainDispatcher } from './chain-dispatcher.js';
+import type { ChainCatch } from './chain-options.js';
 import { DispatchedChain } from './dispatched-chain.js';
-import { InvalidChainError } from './errors.js';
 import { assertJobs, reportChainError } from './run-chain.js';
-
-/** A function run when a chain that runs in this process fails: the error, and the failure as data. */
-export type ChainCatchCallback = (error: unknown, failure: ChainFailure) => unknown;
-
-/**
- * What `catch()` takes: a job instance, dispatched when the chain fails (with the failure in its
- * `chainFailure` field), or, for a chain that runs in this process only, a function.
- */
-export type ChainCatch = object | ChainCatchCallback;
 
 /**
  * A chain about to be dispatched, returned by `dispatcher.chain(jobs)` and `Job.withChain(jobs)`.
@@ -37,7 +28,7 @@ export type ChainCatch = object | ChainCatchCallback;
  *   .dispatch();
  */
 export class PendingChain<A extends unknown[] = []> {
-  readonly #dispatcher: Dispatcher;
+  readonly #dispatcher: ChainDispatcher;
   readonly #app: Application;
   readonly #build: (...args: A) => unknown;
   readonly #catch: ChainCatch[] = [];
@@ -50,7 +41,7 @@ export class PendingChain<A extends unknown[] = []> {
    * @param app - The application whose reporter receives failures nobody awaits.
    * @param build - Builds the list of jobs from the arguments given to `dispatch()`.
    */
-  constructor(dispatcher: Dispatcher, app: Application, build: (...args: A) => unknown) {
+  constructor(dispatcher: ChainDispatcher, app: Application, build: (...args: A) => unknown) {
     this.#dispatcher = dispatcher;
     this.#app = app;
     this.#build = build;
