@@ -1,9 +1,12 @@
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**'] },
+  // test/lint/fixtures holds code the rules must refuse; test/lint/no-cycle.test.ts lints it.
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'test/lint/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -18,6 +21,20 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // No import cycles between the TypeScript sources. `@epilogue/*` resolves through the root
+    // tsconfig's paths to each package's src/, so a cycle through a package's index is seen too.
+    // Type-only imports do not count: they are erased and cannot change the order modules load in.
+    // Dependencies in node_modules are not walked (ignoreExternal), which keeps `eslint .` fast.
+    files: ['packages/*/src/**/*.ts', 'packages/*/test/**/*.ts', 'test/**/*.ts', 'examples/src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     files: ['**/*.test.ts', 'packages/*/test/**', 'test/**/fixtures/**', 'bench/**', 'scripts/**', 'examples/**'],

@@ -16,6 +16,7 @@ import { callListener, listenerInstance, toListenerRef, type Listener, type List
 import { ListenerTable, type Registration } from './listeners/listener-table.js';
 import { listenerCatalog } from './queued/listener-catalog.js';
 import { wantsEvent } from './queued/listener-options.js';
+// eslint-disable-next-line import-x/no-cycle -- kept on purpose, see queued/dispatch-queued-event.ts
 import { ListenerQueue } from './queued/listener-queue.js';
 
 /** Options of `listen()`. */

@@ -5,6 +5,7 @@ import { EventNotRegisteredError, EventNotSerializableError, InvalidQueuedOption
 import type { DispatchedEvent } from '../listeners/event-key.js';
 import type { ListenerRef } from '../listeners/listener.js';
 import { CallQueuedListener } from './call-queued-listener.js';
+// eslint-disable-next-line import-x/no-cycle -- kept on purpose, see dispatch-queued-event.ts
 import { DispatchQueuedEvent } from './dispatch-queued-event.js';
 import { listenerCatalog } from './listener-catalog.js';
 import { readQueueOptions, wantsEvent } from './listener-options.js';
