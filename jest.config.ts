@@ -2,7 +2,7 @@ import type { Config } from 'jest';
 
 // Tests run the TypeScript sources through SWC (decorator metadata included); workspace
 // packages resolve to their src/ so no build is needed, and the ESM-only dependencies are
-// transformed: p-pipe, and cookie (loaded by light-my-request for fastify.inject()).
+// transformed: cookie (loaded by light-my-request for fastify.inject()).
 const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -18,7 +18,7 @@ const config: Config = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', swc] },
-  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/(?:p-pipe|cookie)@|(?:p-pipe|cookie)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/cookie@|cookie/)'],
   moduleNameMapper: {
     '^@epilogue/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^@epilogue/testing/jest$': '<rootDir>/packages/testing/src/jest.ts',

@@ -602,13 +602,13 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
       expect((await get('/traced?id=after', 'after')).status).toBe(200);
       await recorder.until(() => recorder.all('job finished', 'after').length > 0, 'the job of the next request');
       await idle();
-      const failedJobs = reports.filter((report) => report.context.callback === 'FailingJob');
+      const failedJobs = reports.filter((report) => report.context.job === 'FailingJob');
       const failedDeferred = reports.filter((report) => report.context.callback === 'failing deferred');
       expect(reports).toHaveLength(2 * ids.length);
       for (const id of ids) {
         expect(failedJobs).toContainEqual({
           error: expect.objectContaining({ message: `job of ${id} failed` }),
-          context: expect.objectContaining({ phase: 'terminating', ...requestContext(`/failing?id=${id}`) }),
+          context: expect.objectContaining({ phase: 'job', ...requestContext(`/failing?id=${id}`) }),
         });
         expect(failedDeferred).toContainEqual({
           error: expect.objectContaining({ message: `deferred of ${id} failed` }),

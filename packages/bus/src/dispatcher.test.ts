@@ -186,6 +186,63 @@ describe('Dispatcher', () => {
     expect(trail).toEqual(['job middleware', 'handle', 'failed: flaky']);
   });
 
+  it('runQueued runs job middleware and bus pipes but leaves the failed() hook to jobFailed()', async () => {
+    const { bus, reports } = setup();
+    const trail: string[] = [];
+    bus.pipeThrough([
+      (job: object, next: Next<object>) => {
+        trail.push('bus pipe');
+        return next(job);
+      },
+    ]);
+    class Attempt extends Job {
+      middleware() {
+        return [
+          (job: object, next: Next<object>) => {
+            trail.push('job middleware');
+            return next(job);
+          },
+        ];
+      }
+      handle() {
+        trail.push('handle');
+        throw new Error('attempt');
+      }
+      failed(error: unknown) {
+        trail.push(`failed: ${(error as Error).message}`);
+        throw new Error('hook broke');
+      }
+    }
+    const job = new Attempt();
+    const error = await bus.runQueued(job).catch((caught: unknown) => caught);
+    expect(trail).toEqual(['job middleware', 'bus pipe', 'handle']);
+    await bus.jobFailed(job, error);
+    expect(trail).toEqual(['job middleware', 'bus pipe', 'handle', 'failed: attempt']);
+    expect(reports.map((report) => report.context)).toEqual([
+      expect.objectContaining({ phase: 'failed-hook', job: 'Attempt' }),
+    ]);
+  });
+
+  it('reports a failed job in one shape, after the response or at once', async () => {
+    const { app, bus, reports } = setup();
+    class Fails extends Job {
+      handle() {
+        throw new Error('fails');
+      }
+    }
+    await app.runInScope(() => bus.dispatchAfterResponse(new Fails()));
+    bus.withoutDispatchingAfterResponses();
+    await app.runInScope(() => bus.dispatchAfterResponse(new Fails()));
+    bus.withDispatchingAfterResponses();
+    bus.reportFailure(new Error('from a worker'), 'Fails', { connection: 'redis', attempt: 2 });
+    const shape = { phase: 'job', scope: expect.any(String), job: 'Fails' };
+    expect(reports.map((report) => report.context)).toEqual([
+      expect.objectContaining(shape),
+      expect.objectContaining(shape),
+      expect.objectContaining({ ...shape, connection: 'redis', attempt: 2 }),
+    ]);
+  });
+
   it('dispatchNow skips job middleware and the failed() hook', async () => {
     const { bus } = setup();
     const failed = jest.fn();
@@ -243,7 +300,7 @@ describe('Dispatcher', () => {
     await app.runInScope(() => bus.dispatchAfterResponse(new Broken()));
     expect(failed).toHaveBeenCalledTimes(1);
     expect(reports).toHaveLength(1);
-    expect(reports[0].context).toMatchObject({ phase: 'terminating', callback: 'Broken' });
+    expect(reports[0].context).toMatchObject({ phase: 'job', job: 'Broken' });
   });
 
   it('withoutDispatchingAfterResponses runs after-response jobs at once and reports failures', async () => {

@@ -1,4 +1,12 @@
-import { Application, bindPerApplication, Pipeline, type Constructor, type Pipe } from '@epilogue/core';
+import {
+  Application,
+  bindPerApplication,
+  composePipes,
+  type ComposedPipes,
+  type Constructor,
+  type ErrorContext,
+  type Pipe,
+} from '@epilogue/core';
 import type { ChainOptions, QueuedChain } from './chain/chain-options.js';
 import { PendingChain } from './chain/pending-chain.js';
 import { runChain } from './chain/run-chain.js';
@@ -48,7 +56,8 @@ export class Dispatcher {
 
   readonly #app: Application;
   readonly #handlers = new Map<Constructor, Handler>();
-  #pipes: Pipe<object>[] = [];
+  // The bus pipes, composed once when they are set; undefined when there are none.
+  #pipes: ComposedPipes<object> | undefined;
   readonly #sync: QueueConnectionResolver;
   #queues: QueueConnectionResolver;
   #queueResolver: QueueConnectionResolver | undefined;
@@ -83,20 +92,48 @@ export class Dispatcher {
   dispatchNow<R = unknown>(job: object, handler?: Handler): Promise<R> {
     if (!isJob(job)) return Promise.reject(InvalidJobError.forValue(job));
     if (this.events.has('dispatched')) this.#emit('dispatched', { job, mode: 'now' });
-    return this.#run(job, handler, false) as Promise<R>;
+    return this.#run(job, handler, 'now') as Promise<R>;
   }
 
   /**
-   * Runs a job that a queue delivered: through the bus pipes to its handler, with the
-   * `processing`, `processed` and `failed` events, but no `dispatched` event (it was dispatched
-   * once, when it was queued) and no `failed()` hook (the worker calls it once the job failed
-   * for good, not on every attempt). Queue workers call it; job middleware is theirs to apply.
+   * Runs one attempt of a job as a queue worker does, the one path every queued, synchronous
+   * and after-response run takes: through the job's `middleware()` and the bus pipes to its
+   * handler, with the `processing`, `processed` and `failed` events. No `dispatched` event (it
+   * was dispatched once, when it was queued) and no `failed()` hook: that runs once the job
+   * failed for good (see `jobFailed()`), which only the caller knows. Queue workers call it.
    *
-   * @returns The handler's result.
+   * @returns The handler's result; rejects with what the attempt threw.
    */
   runQueued<R = unknown>(job: object): Promise<R> {
     if (!isJob(job)) return Promise.reject(InvalidJobError.forValue(job));
-    return this.#run(job, undefined, false) as Promise<R>;
+    return this.#run(job, undefined, 'queued') as Promise<R>;
+  }
+
+  /**
+   * Calls the job's `failed(error)` hook, once it failed for good. A hook that throws is
+   * reported (`phase: 'failed-hook'`, with the job's name), never passed on.
+   */
+  async jobFailed(job: object, error: unknown): Promise<void> {
+    const failed = (job as QueueableJob).failed;
+    if (typeof failed !== 'function') return;
+    try {
+      await failed.call(job, error);
+    } catch (hookError) {
+      this.#app.report(hookError, { ...this.#app.currentScope().reportContext('failed-hook'), job: jobName(job) });
+    }
+  }
+
+  /**
+   * Reports a job that failed where nobody awaits it, in the one shape every failed job is
+   * reported with wherever it ran: the current scope's context, `phase: 'job'`, `job` (its
+   * name) and, from a worker, where it ran.
+   *
+   * @param job - The job, or its display name.
+   * @param where - More context: a worker gives the connection, queue, id and attempt.
+   */
+  reportFailure(error: unknown, job: object | string, where?: Omit<ErrorContext, 'phase'>): void {
+    const name = typeof job === 'string' ? job : jobName(job);
+    this.#app.report(error, { ...this.#app.currentScope().reportContext('job'), ...where, job: name });
   }
 
   /**
@@ -109,7 +146,7 @@ export class Dispatcher {
   dispatchSync<R = unknown>(job: object): Promise<R> {
     if (!isJob(job)) return Promise.reject(InvalidJobError.forValue(job));
     if (this.events.has('dispatched')) this.#emit('dispatched', { job, mode: 'sync' });
-    return this.#run(job, undefined, true) as Promise<R>;
+    return this.#run(job, undefined, 'sync') as Promise<R>;
   }
 
   /**
@@ -122,13 +159,13 @@ export class Dispatcher {
   dispatchAfterResponse(job: object): Promise<void> {
     assertJob(job);
     this.#emit('dispatched', { job, mode: 'after-response' });
-    const run = () => this.#run(job, undefined, true);
-    if (this.#afterResponseNow) {
-      return run().then(
+    // The failure is reported here, in the shape of any failed job, not as a failed callback.
+    const run = () =>
+      this.#run(job, undefined, 'sync').then(
         () => undefined,
-        (error) => this.#app.report(error, { ...this.#app.currentScope().reportContext('dispatch'), job: jobName(job) }),
+        (error: unknown) => this.reportFailure(error, job),
       );
-    }
+    if (this.#afterResponseNow) return run();
     this.#app.currentScope().terminating(run, jobName(job), job);
     return REGISTERED;
   }
@@ -177,7 +214,7 @@ export class Dispatcher {
 
   /** Sets the pipes every job passes through before its handler (replacing earlier ones). */
   pipeThrough(pipes: readonly Pipe<object>[]): this {
-    this.#pipes = [...pipes];
+    this.#pipes = pipes.length === 0 ? undefined : composePipes(pipes);
     return this;
   }
 
@@ -250,27 +287,28 @@ export class Dispatcher {
 
   // Nobody listens for the outcome and there is no failed() hook to call, in the common case:
   // then the handler's own promise is the result, with no promise or tick added around it.
-  #run(job: object, handler: Handler | undefined, asQueued: boolean): Promise<unknown> {
+  #run(job: object, handler: Handler | undefined, mode: 'now' | 'queued' | 'sync'): Promise<unknown> {
     if (this.events.has('processing')) this.#emit('processing', { job });
     let running: Promise<unknown>;
     try {
-      running = asQueued ? this.#throughJobMiddleware(job) : this.#throughPipes(job, handler);
+      running = mode === 'now' ? this.#throughPipes(job, handler) : this.#throughJobMiddleware(job);
     } catch (error) {
       running = Promise.reject(error);
     }
-    const watched =
-      this.events.has('processed') || this.events.has('failed') || (asQueued && hasFailedHook(job));
-    return watched ? this.#settle(job, running, asQueued) : running;
+    const hook = mode === 'sync' && typeof (job as QueueableJob).failed === 'function';
+    const watched = hook || this.events.has('processed') || this.events.has('failed');
+    return watched ? this.#settle(job, running, hook) : running;
   }
 
-  async #settle(job: object, running: Promise<unknown>, asQueued: boolean): Promise<unknown> {
+  async #settle(job: object, running: Promise<unknown>, hook: boolean): Promise<unknown> {
     try {
       const result = await running;
       this.#emit('processed', { job, result });
       return result;
     } catch (error) {
       this.#emit('failed', { job, error });
-      if (asQueued) await this.#callFailedHook(job, error);
+      // dispatchSync runs one attempt only: it failed for good.
+      if (hook) await this.jobFailed(job, error);
       throw error;
     }
   }
@@ -278,22 +316,19 @@ export class Dispatcher {
   #throughJobMiddleware(job: object): Promise<unknown> {
     const middleware = (job as QueueableJob).middleware?.();
     if (!middleware?.length) return this.#throughPipes(job, undefined);
-    return this.#app
-      .make(Pipeline<object>)
-      .send(job)
-      .through(middleware)
-      .then((passed) => this.#throughPipes(passed, undefined));
+    // A job's middleware list is its own, built per call: composed for this run.
+    return composePipes(middleware)(job, this.#toPipes, this.#container);
   }
+
+  readonly #toPipes = (job: object): Promise<unknown> => this.#throughPipes(job, undefined);
 
   #throughPipes(job: object, handler: Handler | undefined): Promise<unknown> {
     // Without bus pipes the pipeline is skipped entirely: a trivial job costs one call.
-    if (this.#pipes.length === 0) return Promise.resolve(this.#handle(job, handler));
-    return this.#app
-      .make(Pipeline<object>)
-      .send(job)
-      .through(this.#pipes)
-      .then((passed) => this.#handle(passed, handler));
+    if (this.#pipes === undefined) return Promise.resolve(this.#handle(job, handler));
+    return this.#pipes(job, handler === undefined ? this.#toHandler : (passed) => this.#handle(passed, handler), this.#container);
   }
+
+  readonly #toHandler = (job: object): unknown => this.#handle(job, undefined);
 
   #handle(job: object, handler: Handler | undefined): unknown {
     let mapped = handler;
@@ -304,16 +339,6 @@ export class Dispatcher {
       : callMappedHandler(mapped, job, this.#container);
   }
 
-  async #callFailedHook(job: object, error: unknown): Promise<void> {
-    const failed = (job as QueueableJob).failed;
-    if (typeof failed !== 'function') return;
-    try {
-      await failed.call(job, error);
-    } catch (hookError) {
-      this.#app.report(hookError, { ...this.#app.currentScope().reportContext('failed-hook'), job: jobName(job) });
-    }
-  }
-
   // The hot call sites ask `events.has()` first, so that no payload is built when nobody listens.
   #emit<E extends keyof JobEventMap>(event: E, payload: JobEventMap[E]): void {
     if (this.events.has(event)) this.events.emit(event, payload, this.#reportListenerError);
@@ -322,10 +347,6 @@ export class Dispatcher {
 
 // What dispatchAfterResponse() returns: registering is synchronous, so one settled promise serves every call.
 const REGISTERED: Promise<void> = Promise.resolve();
-
-function hasFailedHook(job: object): boolean {
-  return typeof (job as QueueableJob).failed === 'function';
-}
 
 /**
  * The application's `Dispatcher`: the same instance as `app.container.resolve(Dispatcher)`, found

@@ -69,10 +69,7 @@ export abstract class Job {
     condition: DispatchCondition<InstanceType<C>>,
     ...args: ConstructorParameters<C>
   ): PendingDispatch<InstanceType<C>, JobResult<InstanceType<C>>> | undefined {
-    if (condition === false) return undefined;
-    const job = new this(...args) as InstanceType<C>;
-    if (typeof condition === 'function' && !condition(job)) return undefined;
-    return pendingDispatch(job);
+    return dispatchWhen(this, condition, true, args);
   }
 
   /**
@@ -101,8 +98,7 @@ export abstract class Job {
     condition: DispatchCondition<InstanceType<C>>,
     ...args: ConstructorParameters<C>
   ): PendingDispatch<InstanceType<C>, JobResult<InstanceType<C>>> | undefined {
-    const negated = typeof condition === 'function' ? (job: InstanceType<C>) => !condition(job) : !condition;
-    return (this as unknown as typeof Job).dispatchIf.call(this, negated as never, ...args) as never;
+    return dispatchWhen(this, condition, false, args);
   }
 }
 
@@ -110,6 +106,21 @@ export abstract class Job {
 // response then never builds a child container.
 function dispatcher(): Dispatcher {
   return dispatcherOf(Application.getInstance());
+}
+
+// dispatchIf (when the condition is `expected`) and dispatchUnless (when it is not). The job is
+// built only when a function condition needs it, or once the condition allows the dispatch.
+function dispatchWhen<C extends JobClass>(
+  jobClass: C,
+  condition: DispatchCondition<InstanceType<C>>,
+  expected: boolean,
+  args: ConstructorParameters<C>,
+): PendingDispatch<InstanceType<C>, JobResult<InstanceType<C>>> | undefined {
+  if (typeof condition !== 'function') {
+    return Boolean(condition) === expected ? pendingDispatch(new jobClass(...args) as InstanceType<C>) : undefined;
+  }
+  const job = new jobClass(...args) as InstanceType<C>;
+  return Boolean(condition(job)) === expected ? pendingDispatch(job) : undefined;
 }
 
 function pendingDispatch<J extends Job, R>(job: J): PendingDispatch<J, R> {

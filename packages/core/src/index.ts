@@ -63,6 +63,7 @@ export type { TerminableMiddlewareEntry } from './http/http-kernel.js';
 export { InvokeDeferredCallbacks } from './http/invoke-deferred-callbacks.js';
 export { statusOf } from './http/terminable-middleware.js';
 export type { ResponseStatus, TerminableMiddleware } from './http/terminable-middleware.js';
+export { composePipes, type ComposedPipes } from './pipeline/compose.js';
 export { Pipeline } from './pipeline/pipeline.js';
 export type { Next, Pipe, PipeFunction } from './pipeline/pipeline.js';
 export { consoleReporter } from './reporter.js';

@@ -1,4 +1,4 @@
-import { Application, injectable, InvalidPipeError, NextCalledTwiceError, Pipeline, type Next } from '@epilogue/core';
+import { Application, composePipes, injectable, InvalidPipeError, NextCalledTwiceError, Pipeline, type Next } from '@epilogue/core';
 
 describe('Pipeline', () => {
   const app = new Application();
@@ -79,5 +79,34 @@ describe('Pipeline', () => {
     const add = (n: number) => (value: number, next: Next<number>) => next(value + n);
     const result = await app.make(Pipeline<number>).send(0).through([add(1)]).pipe(add(10)).thenReturn();
     expect(result).toBe(11);
+  });
+});
+
+describe('composePipes', () => {
+  const app = new Application();
+  const container = () => app.container;
+
+  it('composes a pipe list once and runs it many times, each run on its own', async () => {
+    const double = (value: number, next: Next<number, number>) => next(value * 2);
+    const run = composePipes<number, number>([double, { handle: (value: number, next: Next<number, number>) => next(value + 1) }]);
+    await expect(Promise.all([run(1, (value) => value, container), run(5, (value) => value * 10, container)])).resolves.toEqual([
+      3, 110,
+    ]);
+  });
+
+  it('rejects, not throws, when a pipe throws, and names the pipe that called next twice', async () => {
+    const run = composePipes<number>([
+      function twice(value: number, next: Next<number>) {
+        void next(value);
+        return next(value);
+      },
+    ]);
+    await expect(run(1, (value) => value, container)).rejects.toThrow(/twice/);
+    const throwing = composePipes<number>([
+      () => {
+        throw new Error('pipe broke');
+      },
+    ]);
+    await expect(throwing(1, (value) => value, container)).rejects.toThrow('pipe broke');
   });
 });

@@ -1,25 +1,7 @@
-import pPipe from 'p-pipe';
-import type { DependencyContainer, InjectionToken } from '../container.js';
-import { InvalidPipeError, NextCalledTwiceError } from '../errors.js';
+import type { DependencyContainer } from '../container.js';
+import { composePipes, type ComposedPipes, type Pipe } from './compose.js';
 
-/** Passes the passable on to the rest of the pipeline and resolves to what the rest returns. */
-export type Next<T, R = unknown> = (passable: T) => Promise<R>;
-
-/** A pipe as a function: act before and after `next`, or return without calling it to short-circuit. */
-export type PipeFunction<T, R = unknown> = (passable: T, next: Next<T, R>) => R | Promise<R>;
-
-/**
- * A pipe: a function, an object with the pipeline's method (`handle` by default), a class whose
- * instances have that method (resolved from the container, so constructors get injection), or
- * another container token.
- */
-export type Pipe<T, R = unknown> =
-  | PipeFunction<T, R>
-  | { [method: string]: unknown }
-  | InjectionToken<unknown>;
-
-type Handler<T, R> = (passable: T) => Promise<R>;
-type Layer<T, R> = (inner: Handler<T, R>) => Handler<T, R>;
+export type { Next, Pipe, PipeFunction } from './compose.js';
 
 /**
  * Sends a value through an onion of pipes to a destination. Each pipe gets the value and a
@@ -37,7 +19,10 @@ export class Pipeline<T = unknown, R = unknown> {
   #passable: T | undefined;
   #pipes: Pipe<T, R>[] = [];
   #method = 'handle';
+  // The pipes composed by the first then(); through(), pipe() and via() start over.
+  #composed: ComposedPipes<T, R> | undefined;
   readonly #container: DependencyContainer;
+  readonly #containerOf = () => this.#container;
 
   /** @param container - Where class and token pipes are resolved. */
   constructor(container: DependencyContainer) {
@@ -53,18 +38,21 @@ export class Pipeline<T = unknown, R = unknown> {
   /** Sets the pipes, replacing any set before. */
   through(pipes: readonly Pipe<T, R>[]): this {
     this.#pipes = [...pipes];
+    this.#composed = undefined;
     return this;
   }
 
   /** Adds pipes after those already set. */
   pipe(...pipes: Pipe<T, R>[]): this {
     this.#pipes.push(...pipes);
+    this.#composed = undefined;
     return this;
   }
 
   /** Sets the method called on object and class pipes (`handle` by default). */
   via(method: string): this {
     this.#method = method;
+    this.#composed = undefined;
     return this;
   }
 
@@ -84,63 +72,12 @@ export class Pipeline<T = unknown, R = unknown> {
         return Promise.reject(error);
       }
     }
-    return this.#thenThroughPipes(destination);
-  }
-
-  async #thenThroughPipes(destination: (passable: T) => R | Promise<R>): Promise<R> {
-    const core: Handler<T, R> = async (passable) => destination(passable);
-    // p-pipe composes left to right, so the innermost layer goes first: the first pipe ends up outermost.
-    const layers = this.#pipes.map((pipe) => this.#layer(pipe)).reverse();
-    const handler = await (pPipe as (...fns: Layer<T, R>[]) => (input: Handler<T, R>) => Promise<Handler<T, R>>)(
-      ...layers,
-    )(core);
-    return handler(this.#passable as T);
+    this.#composed ??= composePipes(this.#pipes, this.#method);
+    return this.#composed(this.#passable as T, destination, this.#containerOf);
   }
 
   /** Runs the pipes and resolves to the passable as the last pipe passed it on. */
   thenReturn(): Promise<T> {
     return this.then((passable) => passable as unknown as R) as unknown as Promise<T>;
   }
-
-  #layer(pipe: Pipe<T, R>): Layer<T, R> {
-    return (inner) => async (passable) => {
-      let called = false;
-      const next: Next<T, R> = (value) => {
-        if (called) return Promise.reject(NextCalledTwiceError.inPipe(pipeName(pipe)));
-        called = true;
-        return inner(value);
-      };
-      return this.#call(pipe, passable, next);
-    };
-  }
-
-  #call(pipe: Pipe<T, R>, passable: T, next: Next<T, R>): R | Promise<R> {
-    const method = this.#method;
-    if (typeof pipe === 'function' && !hasMethod(pipe.prototype, method)) {
-      return (pipe as PipeFunction<T, R>)(passable, next);
-    }
-    const target =
-      typeof pipe === 'object' && pipe !== null && hasMethod(pipe, method)
-        ? pipe
-        : this.#resolve(pipe as InjectionToken<unknown>);
-    if (!hasMethod(target, method)) throw InvalidPipeError.forPipe(pipe, method);
-    return (target as Record<string, PipeFunction<T, R>>)[method](passable, next);
-  }
-
-  #resolve(token: InjectionToken<unknown>): unknown {
-    if (typeof token !== 'function' && typeof token !== 'string' && typeof token !== 'symbol') {
-      throw InvalidPipeError.forPipe(token, this.#method);
-    }
-    return this.#container.resolve(token);
-  }
-}
-
-function hasMethod(target: unknown, method: string): boolean {
-  return target != null && typeof (target as Record<string, unknown>)[method] === 'function';
-}
-
-function pipeName(pipe: unknown): string {
-  if (typeof pipe === 'function') return pipe.name || 'anonymous function';
-  if (typeof pipe === 'object' && pipe !== null) return pipe.constructor?.name ?? 'object';
-  return String(pipe);
 }

@@ -1,5 +1,5 @@
-import { Dispatcher, type QueueableJob } from '@epilogue/bus';
-import { Pipeline, type Application, type Scope } from '@epilogue/core';
+import { Dispatcher } from '@epilogue/bus';
+import type { Application, Scope } from '@epilogue/core';
 import type { AtomicStore } from '../atomics/atomic-store.js';
 import { applicationMemoryStore } from '../atomics/memory-atomic-store.js';
 import type { QueuedChains } from '../chain/queued-chains.js';
@@ -120,7 +120,7 @@ export class JobRunner {
     const lock = this.#uniqueLock(job, payload, scope);
     if (exceeded !== undefined) {
       if (lock !== undefined) await this.#freeUniqueLock(lock, payload, scope);
-      await this.#failed(job, exceeded, scope);
+      await this.#dispatcher.jobFailed(job, exceeded);
       await this.#options.chains?.failed(payload, this.#where(delivery), exceeded);
       return { outcome: { type: 'fail', error: exceeded }, name, error: exceeded };
     }
@@ -129,10 +129,10 @@ export class JobRunner {
     if (lock !== undefined && outcome.type !== 'release') await this.#freeUniqueLock(lock, payload, scope);
     const finalInline = this.#options.inline && outcome.type === 'fail';
     if (attempt.threw && !finalInline) {
-      this.#app.report(attempt.error, { ...scope.reportContext('job'), ...this.#where(delivery), job: name });
+      this.#dispatcher.reportFailure(attempt.error, name, this.#where(delivery));
     }
     if (outcome.type === 'fail') {
-      await this.#failed(job, outcome.error, scope);
+      await this.#dispatcher.jobFailed(job, outcome.error);
       await this.#options.chains?.failed(payload, this.#where(delivery), outcome.error);
     }
     const error = attempt.threw ? attempt.error : outcome.type === 'fail' ? outcome.error : undefined;
@@ -159,7 +159,7 @@ export class JobRunner {
     const where = { ...delivery, connection: this.#options.connection };
     const context = new AttemptContext(payload.displayName, where, this.#atomics);
     attachContext(job, context);
-    const running = this.#invoke(job);
+    const running = this.#dispatcher.runQueued(job);
     const { timeout, displayName } = payload;
     let timer: LongTimer | undefined;
     try {
@@ -186,17 +186,6 @@ export class JobRunner {
     }
   }
 
-  // Async, so that a middleware() that throws rejects like the rest of the attempt.
-  async #invoke(job: object): Promise<unknown> {
-    const middleware = (job as QueueableJob).middleware?.() ?? [];
-    if (middleware.length === 0) return this.#dispatcher.runQueued(job);
-    return this.#app
-      .make(Pipeline<object>)
-      .send(job)
-      .through(middleware)
-      .then((passed) => this.#dispatcher.runQueued(passed));
-  }
-
   // A unique job's lock is freed once the job will not run again (completed, deleted or failed
   // for good), or as it starts for ShouldBeUniqueUntilProcessing. Only the lock this very job
   // took (owned by its payload id) is freed, and a store that cannot be reached is reported.
@@ -219,16 +208,6 @@ export class JobRunner {
 
   #reportUniqueLock(error: unknown, payload: JobPayload, scope: Scope): void {
     this.#app.report(error, { ...scope.reportContext('unique-lock'), job: payload.displayName });
-  }
-
-  async #failed(job: object, error: unknown, scope: Scope): Promise<void> {
-    const hook = (job as QueueableJob).failed;
-    if (typeof hook !== 'function') return;
-    try {
-      await hook.call(job, error);
-    } catch (hookError) {
-      this.#app.report(hookError, { ...scope.reportContext('failed-hook'), job: (job as object).constructor.name });
-    }
   }
 
   #where(delivery: Delivery): { connection: string; queue: string; id: string; attempt: number } {

@@ -1,0 +1,101 @@
+import type { DependencyContainer, InjectionToken } from '../container.js';
+import { InvalidPipeError, NextCalledTwiceError } from '../errors.js';
+
+/** Passes the passable on to the rest of the pipeline and resolves to what the rest returns. */
+export type Next<T, R = unknown> = (passable: T) => Promise<R>;
+
+/** A pipe as a function: act before and after `next`, or return without calling it to short-circuit. */
+export type PipeFunction<T, R = unknown> = (passable: T, next: Next<T, R>) => R | Promise<R>;
+
+/**
+ * A pipe: a function, an object with the pipeline's method (`handle` by default), a class whose
+ * instances have that method (resolved from the container, so constructors get injection), or
+ * another container token.
+ */
+export type Pipe<T, R = unknown> =
+  | PipeFunction<T, R>
+  | { [method: string]: unknown }
+  | InjectionToken<unknown>;
+
+/**
+ * A list of pipes composed once: call it with the passable, the destination and where class
+ * pipes are resolved, as often as needed.
+ *
+ * @returns What the outermost pipe returns (the destination's result unless a pipe changed it).
+ */
+export type ComposedPipes<T, R = unknown> = (
+  passable: T,
+  destination: (passable: T) => R | Promise<R>,
+  container: () => DependencyContainer,
+) => Promise<R>;
+
+// A pipe of any kind, turned into one call shape when the list is composed.
+type Layer<T, R> = (passable: T, next: Next<T, R>, container: () => DependencyContainer) => R | Promise<R>;
+
+/**
+ * Composes pipes into one function, once: each pipe gets the passable and a `next` that runs
+ * the pipes after it and finally the destination. Code before `next` runs on the way in, code
+ * after it on the way out; a pipe that returns without calling `next` short-circuits. Calling
+ * `next` twice rejects with `NextCalledTwiceError`; a pipe of no usable kind rejects with
+ * `InvalidPipeError` when it is reached. A pipe that throws rejects the returned promise.
+ *
+ * `Pipeline` and the bus use it; call it yourself to run the same pipes many times.
+ *
+ * @param pipes - The pipes, outermost first (the list is copied).
+ * @param method - The method called on object and class pipes.
+ * @example
+ * const run = composePipes<Order>([authorize, audit]);
+ * await run(order, (order) => checkout(order), () => app.container);
+ */
+export function composePipes<T, R = unknown>(pipes: readonly Pipe<T, R>[], method = 'handle'): ComposedPipes<T, R> {
+  const layers = pipes.map((pipe) => layerOf(pipe, method));
+  const names = pipes.map(pipeName);
+  return (passable, destination, container) => {
+    // The highest layer entered so far: entering one at or below it again means a second `next`.
+    let entered = -1;
+    const dispatch = (index: number, value: T): Promise<R> => {
+      if (index <= entered) return Promise.reject(NextCalledTwiceError.inPipe(names[index - 1]));
+      entered = index;
+      try {
+        if (index === layers.length) return Promise.resolve(destination(value));
+        return Promise.resolve(layers[index](value, (next) => dispatch(index + 1, next), container));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    return dispatch(0, passable);
+  };
+}
+
+function layerOf<T, R>(pipe: Pipe<T, R>, method: string): Layer<T, R> {
+  if (typeof pipe === 'function' && !hasMethod(pipe.prototype, method)) {
+    // Called with exactly the two arguments a pipe function is documented to take.
+    const fn = pipe as PipeFunction<T, R>;
+    return (passable, next) => fn(passable, next);
+  }
+  if (typeof pipe === 'object' && pipe !== null && hasMethod(pipe, method)) {
+    const target = pipe as Record<string, PipeFunction<T, R>>;
+    return (passable, next) => target[method](passable, next);
+  }
+  if (typeof pipe !== 'function' && typeof pipe !== 'string' && typeof pipe !== 'symbol') {
+    return () => {
+      throw InvalidPipeError.forPipe(pipe, method);
+    };
+  }
+  // A class or another token: resolved where the pipeline runs, every time, as the container decides.
+  return (passable, next, container) => {
+    const target = container().resolve(pipe as InjectionToken<unknown>);
+    if (!hasMethod(target, method)) throw InvalidPipeError.forPipe(pipe, method);
+    return (target as Record<string, PipeFunction<T, R>>)[method](passable, next);
+  };
+}
+
+function hasMethod(target: unknown, method: string): boolean {
+  return target != null && typeof (target as Record<string, unknown>)[method] === 'function';
+}
+
+function pipeName(pipe: unknown): string {
+  if (typeof pipe === 'function') return pipe.name || 'anonymous function';
+  if (typeof pipe === 'object' && pipe !== null) return pipe.constructor?.name ?? 'object';
+  return String(pipe);
+}
