@@ -33,6 +33,13 @@ export interface ThreadTask {
   readonly port: MessagePort;
 }
 
+/** Asks an idle thread to load the app module now (`start()`); it answers `complete`, or `fail` with why not. */
+export interface WarmTask {
+  readonly kind: 'warm';
+  readonly module: string;
+  readonly connection: string;
+}
+
 /** A delivery outcome as data. */
 export type WireOutcome =
   | { readonly type: 'complete' }

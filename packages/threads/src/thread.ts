@@ -9,7 +9,7 @@
 import { threadId } from 'node:worker_threads';
 import { loadAppModule, queueManager, type JobRunner, type LostAttempt, type PayloadCodec } from '@epilogue/queue';
 import { ThreadModuleError } from './errors.js';
-import { fromWire, outcomeToWire, toWire, type ThreadResult, type ThreadTask } from './protocol.js';
+import { fromWire, outcomeToWire, toWire, type ThreadResult, type ThreadTask, type WarmTask } from './protocol.js';
 import { currentTask, hostModule, TaskChannel } from './thread-host.js';
 import { WorkerThreadsDriver } from './worker-threads-driver.js';
 
@@ -26,7 +26,15 @@ let hosted: Promise<Hosted> | undefined;
  * @param task - What to do, with the delivery and the task's port.
  * @returns The outcome for the main thread's queue.
  */
-export default async function runThreadTask(task: ThreadTask): Promise<ThreadResult> {
+export default async function runThreadTask(task: ThreadTask | WarmTask): Promise<ThreadResult> {
+  if (task.kind === 'warm') {
+    try {
+      await (hosted ??= loadHost(task));
+      return { outcome: { type: 'complete' }, threadId };
+    } catch (error) {
+      return { outcome: { type: 'fail', error: toWire(error) }, threadId };
+    }
+  }
   const channel = new TaskChannel(task.port);
   try {
     let host: Hosted;
@@ -42,7 +50,7 @@ export default async function runThreadTask(task: ThreadTask): Promise<ThreadRes
   }
 }
 
-async function loadHost(task: ThreadTask): Promise<Hosted> {
+async function loadHost(task: ThreadTask | WarmTask): Promise<Hosted> {
   hostModule(task.module);
   const app = await loadAppModule(new URL(task.module), { source: "WorkerThreadsDriver's `app`" });
   const manager = queueManager(app);

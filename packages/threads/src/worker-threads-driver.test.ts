@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
@@ -213,6 +214,32 @@ describe('WorkerThreadsDriver', () => {
     await expect(threads.push('{}', { queue: 'default' })).rejects.toBeInstanceOf(DriverClosedError);
     const left = reports.find((report) => (report.error as { code?: string }).code === 'E_THREADS_JOBS_LEFT');
     expect((left?.error as Error).message).toMatch(/1 on "later"/);
+  });
+
+  it('starts every thread with start(), ready for the first job', async () => {
+    const { threads } = setup({ threads: 2 });
+    await threads.start();
+    const dispatched = Date.now();
+    await Square.dispatch(8);
+    const [event] = await until('the square', () => of('Square').length > 0 && of('Square'));
+    expect(event.result).toBe(64);
+    // No thread or module to load any more: well under the cost of starting one.
+    expect((event as Told & { ended: number }).ended - dispatched).toBeLessThan(150);
+  });
+
+  it('rejects start() with the reason when the threads cannot run the connection', async () => {
+    await expect(new WorkerThreadsDriver({ app: JOBS_APP }).start()).rejects.toMatchObject({ code: 'E_NO_CONSUMER' });
+    const { threads } = setup({ app: fixture('other-connection.mjs'), threads: 1 });
+    await expect(threads.start()).rejects.toMatchObject({ code: 'E_THREAD_MODULE_CONNECTION' });
+  });
+
+  it('lets a program that imports the same module exit after app.shutdown()', async () => {
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, [fixture('main-process.mjs')], { timeout: 5000 }, (_error, stdout, stderr) =>
+        resolve({ code: child.exitCode, stdout, stderr }),
+      );
+    });
+    expect(run).toEqual({ code: 0, stdout: '{"result":36,"onThread":true}\n', stderr: '' });
   });
 
   it('refuses options it cannot work with, with a typed error', () => {

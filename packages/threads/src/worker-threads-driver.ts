@@ -5,9 +5,11 @@ import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:work
 import type { Application } from '@epilogue/core';
 import {
   appModulePath,
+  DriverClosedError,
   InvalidQueueConfigError,
   JobTimedOutError,
   MemoryDriver,
+  NoConsumerError,
   setLongTimeout,
   type AtomicStore,
   type ConsumeOptions,
@@ -30,6 +32,7 @@ import {
   type ThreadMessage,
   type ThreadResult,
   type ThreadTask,
+  type WarmTask,
   type WireError,
 } from './protocol.js';
 import { currentTask, hostsModule } from './thread-host.js';
@@ -154,6 +157,28 @@ export class WorkerThreadsDriver implements QueueDriver {
     if (this.#inThread) return;
     if (this.#preferred.length > 0) this.#consume(this.#preferred);
     app.rootScope.terminating(() => this.close(), `close the "${connection}" worker threads`);
+  }
+
+  /**
+   * Starts the threads now and has each load the app module, rather than with the first job
+   * (which then waits for that, a few hundred milliseconds): call it at boot, or before a
+   * benchmark. Resolves once every thread is ready.
+   *
+   * @throws {NoConsumerError} Before the driver is a connection of `configureQueues()`.
+   * @throws {NotOnMainThreadError} On a thread.
+   * @throws {DriverClosedError} After `close()`.
+   * @throws What loading the module threw (an `AppModuleError`, a `ThreadModuleError`).
+   */
+  async start(): Promise<void> {
+    if (this.#inThread) throw NotOnMainThreadError.cannot('start threads');
+    if (this.#closing !== undefined) throw DriverClosedError.forDriver('WorkerThreadsDriver');
+    if (this.#connection === undefined) throw NoConsumerError.forDriver('WorkerThreadsDriver');
+    const pool = this.#ensurePool();
+    const warm = (): Promise<ThreadResult> =>
+      pool.run({ kind: 'warm', module: this.module, connection: this.#connection! } satisfies WarmTask);
+    const results = await Promise.all(Array.from({ length: this.threads }, warm));
+    const failed = results.find((result) => result.outcome.type === 'fail');
+    if (failed?.outcome.type === 'fail') throw fromWire(failed.outcome.error);
   }
 
   /**
