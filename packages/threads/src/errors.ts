@@ -87,8 +87,9 @@ export class NotOnMainThreadError extends EpilogueError {
 }
 
 /**
- * Reported when the driver closes with jobs still waiting: they were never run, and a
- * worker-threads queue keeps nothing once the process ends.
+ * Reported when the driver closes with jobs still waiting (delayed, or ready when its
+ * `closeTimeoutMs` ran out): they were never run, and a worker-threads queue keeps nothing once
+ * the process ends.
  */
 export class JobsLeftOnCloseError extends EpilogueError {
   /**
@@ -99,9 +100,9 @@ export class JobsLeftOnCloseError extends EpilogueError {
     const list = [...waiting].map(([queue, count]) => `${count} on "${queue}"`).join(', ');
     return new JobsLeftOnCloseError(
       'E_THREADS_JOBS_LEFT',
-      `The "${connection}" worker-threads connection closed with jobs that never ran (${list}). It ` +
-        'keeps jobs in memory only: send work that must survive a restart to a durable connection ' +
-        '(Redis), or shut down once the work is done.',
+      `The "${connection}" worker-threads connection closed with jobs that never ran (${list}): ` +
+        'delayed ones, and ready ones when closeTimeoutMs ran out. It keeps jobs in memory only: send ' +
+        'work that must survive a restart to a durable connection (Redis), or raise closeTimeoutMs.',
     );
   }
 }

@@ -204,16 +204,27 @@ describe('WorkerThreadsDriver', () => {
     expect(record.exception).toMatch(/E_THREAD_MODULE_CONNECTION[^]*"threads" connection/);
   });
 
-  it('ends with app.shutdown(): waits for running jobs, then refuses pushes and reports jobs left', async () => {
+  it('ends with app.shutdown(): runs the jobs that are ready, then refuses pushes and reports delayed ones', async () => {
     const { app, threads, reports } = setup({ threads: 1 });
-    await Square.dispatch(4, 100);
-    await until('the job to start', () => threads.size('default').then((size) => size === 0));
+    await Square.dispatch(1, 50);
+    await Square.dispatch(2, 50);
+    await Square.dispatch(3, 50);
     await threads.push('{}', { queue: 'later', delayMs: 60_000 });
     await app.shutdown({ timeoutMs: 1000 });
-    expect(of('Square').map((event) => event.n)).toEqual([4]);
+    expect(of('Square').map((event) => event.n)).toEqual([1, 2, 3]);
     await expect(threads.push('{}', { queue: 'default' })).rejects.toBeInstanceOf(DriverClosedError);
     const left = reports.find((report) => (report.error as { code?: string }).code === 'E_THREADS_JOBS_LEFT');
-    expect((left?.error as Error).message).toMatch(/1 on "later"/);
+    expect((left?.error as Error).message).toMatch(/never ran \(1 on "later"\)/);
+  });
+
+  it('stops taking ready jobs at closeTimeoutMs, lets the running one finish, and reports the rest', async () => {
+    const { threads, reports } = setup({ threads: 1, closeTimeoutMs: 30 });
+    for (const n of [1, 2, 3]) await Square.dispatch(n, 150);
+    await until('the first job to be taken', () => threads.size('default').then((size) => size === 2));
+    await threads.close();
+    expect(of('Square').map((event) => event.n)).toEqual([1]);
+    const left = reports.find((report) => (report.error as { code?: string }).code === 'E_THREADS_JOBS_LEFT');
+    expect((left?.error as Error).message).toMatch(/never ran \(2 on "default"\)/);
   });
 
   it('starts every thread with start(), ready for the first job', async () => {
@@ -252,6 +263,7 @@ describe('WorkerThreadsDriver', () => {
       [{ app: JOBS_APP, threads: 1.5 }, /`threads` must be/],
       [{ app: JOBS_APP, queues: ['ok', ''] }, /`queues` must be a list of queue names/],
       [{ app: JOBS_APP, failedJobs: {} }, /`failedJobs` must be a FailedJobStore/],
+      [{ app: JOBS_APP, closeTimeoutMs: -1 }, /`closeTimeoutMs` must be milliseconds ≥ 0/],
     ];
     for (const [options, message] of bad) {
       let thrown: unknown;

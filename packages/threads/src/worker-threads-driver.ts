@@ -61,6 +61,11 @@ export interface WorkerThreadsDriverOptions {
    * only; pass a shared store (`RedisAtomicStore`) when a lock must hold across threads.
    */
   atomics?: AtomicStore;
+  /**
+   * How long `close()` (and so the end of `app.shutdown()`) lets the jobs that are ready run
+   * before it stops taking them; it then waits for the running ones. Default: 10,000 ms.
+   */
+  closeTimeoutMs?: number;
   /** Memory limits of each thread (`worker_threads` `resourceLimits`); a thread that passes them is replaced. */
   resourceLimits?: ResourceLimits;
 }
@@ -70,6 +75,12 @@ export const TIMEOUT_GRACE_MS = 100;
 
 // The piscina entry point; from src/ (tests) and dist/ alike, the built one.
 const THREAD_ENTRY = fileURLToPath(new URL('../dist/thread.js', import.meta.url));
+
+interface PoolConsumer {
+  readonly consumer: Consumer;
+  // Nothing of its queues is ready or running (set by onDrained, cleared by a delivery).
+  drained: boolean;
+}
 
 type Lost = { readonly timedOut: boolean; readonly error: WireError };
 type Attempt = { readonly outcome: DeliveryOutcome } | { readonly lost: Lost };
@@ -115,7 +126,10 @@ export class WorkerThreadsDriver implements QueueDriver {
   readonly #resourceLimits: ResourceLimits | undefined;
   // Inside a thread of its own pool, the driver the module builds sends pushes to the main thread.
   readonly #inThread: boolean;
-  readonly #consumers: Consumer[] = [];
+  readonly #closeTimeoutMs: number;
+  readonly #consumers: PoolConsumer[] = [];
+  #running = 0;
+  #onIdle: (() => void) | undefined;
   readonly #consumed = new Set<string>();
   #app: Application | undefined;
   #connection: string | undefined;
@@ -127,13 +141,14 @@ export class WorkerThreadsDriver implements QueueDriver {
    * @throws {InvalidThreadsOptionError} For an option it cannot work with, or an `app` that names no file.
    */
   constructor(options: WorkerThreadsDriverOptions) {
-    const { app, threads, queues, failedJobs, atomics, resourceLimits } = checkOptions(options);
+    const { app, threads, queues, failedJobs, atomics, resourceLimits, closeTimeoutMs } = checkOptions(options);
     const path = appModulePath(app);
     if (!isFile(path)) throw InvalidThreadsOptionError.noModule(String(app), path);
     this.module = pathToFileURL(path).href;
     this.threads = threads ?? Math.max(1, availableParallelism() - 1);
     this.#preferred = queues ?? [];
     this.#resourceLimits = resourceLimits;
+    this.#closeTimeoutMs = closeTimeoutMs ?? 10_000;
     this.#store = new MemoryDriver({ failedJobs });
     this.failedJobs = this.#store.failedJobs;
     this.atomics = atomics;
@@ -195,6 +210,12 @@ export class WorkerThreadsDriver implements QueueDriver {
       if (task === undefined) throw NotOnMainThreadError.cannot('push a job from outside the jobs it runs');
       return task.push(body, options);
     }
+    if (this.#closing !== undefined) throw DriverClosedError.forDriver('WorkerThreadsDriver');
+    return this.#enqueue(body, options);
+  }
+
+  // Pushes from the threads are taken while the driver closes: a chain goes on.
+  async #enqueue(body: string, options: DriverPushOptions): Promise<PushReceipt> {
     const receipt = await this.#store.push(body, options);
     if (!this.#consumed.has(options.queue)) this.#consume([options.queue]);
     return receipt;
@@ -222,9 +243,10 @@ export class WorkerThreadsDriver implements QueueDriver {
   }
 
   /**
-   * Stops taking jobs, waits for the running ones to finish, then ends the threads. Jobs still
-   * waiting are dropped and, when the driver is a connection, reported as `JobsLeftOnCloseError`.
-   * Later calls return the same promise.
+   * Takes no more jobs from the main thread, lets the ready ones run (those that jobs on the
+   * threads push too) for up to `closeTimeoutMs`, waits for the running ones, then ends the
+   * threads. Delayed jobs, and ready ones when time ran out, are dropped and, when the driver is a
+   * connection, reported as `JobsLeftOnCloseError`. Later calls return the same promise.
    */
   close(): Promise<void> {
     return (this.#closing ??= this.#close());
@@ -232,7 +254,8 @@ export class WorkerThreadsDriver implements QueueDriver {
 
   async #close(): Promise<void> {
     if (this.#inThread) return;
-    await Promise.all(this.#consumers.map((consumer) => consumer.stop()));
+    await this.#drain();
+    await Promise.all(this.#consumers.map(({ consumer }) => consumer.stop()));
     const waiting = new Map<string, number>();
     for (const queue of this.#consumed) {
       const count = await this.#store.size(queue);
@@ -247,20 +270,64 @@ export class WorkerThreadsDriver implements QueueDriver {
     await pool?.destroy();
   }
 
+  #drain(): Promise<void> {
+    if (this.#consumers.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setLongTimeout(() => done(), this.#closeTimeoutMs);
+      const done = () => {
+        timer.clear();
+        this.#onIdle = undefined;
+        resolve();
+      };
+      this.#onIdle = done;
+      this.#checkIdle();
+    });
+  }
+
+  // Checked a turn later: the memory store hands out jobs to all its consumers in one pass, so
+  // that one consumer being drained while another is about to get a job is not taken for idle.
+  #checkIdle(): void {
+    if (this.#onIdle === undefined) return;
+    setImmediate(() => {
+      if (this.#running === 0 && this.#consumers.every((pool) => pool.drained)) this.#onIdle?.();
+    });
+  }
+
   // Pool consumers exist only once attached, so that a driver that is not a connection (the
   // conformance suite's) is a plain store. Each takes at most one job per thread; more would
   // only wait inside piscina.
   #consume(queues: readonly string[]): void {
     const app = this.#app;
-    if (app === undefined || this.#closing !== undefined) return;
+    if (app === undefined) return;
     for (const queue of queues) this.#consumed.add(queue);
     const connection = this.#connection;
     const onError = (error: unknown, delivery?: Delivery) =>
       app.report(error, { phase: 'queue-driver', connection, id: delivery?.id });
-    this.#consumers.push(this.#store.consume(queues, this.#runOnThread, { concurrency: this.threads, onError }));
+    const onDrained = () => {
+      pool.drained = true;
+      this.#checkIdle();
+    };
+    const handler = (delivery: Delivery) => {
+      pool.drained = false;
+      return this.#runOnThread(delivery);
+    };
+    const pool: PoolConsumer = {
+      consumer: this.#store.consume(queues, handler, { concurrency: this.threads, onError, onDrained }),
+      drained: false,
+    };
+    this.#consumers.push(pool);
   }
 
-  readonly #runOnThread = async (delivery: Delivery): Promise<DeliveryOutcome> => {
+  async #runOnThread(delivery: Delivery): Promise<DeliveryOutcome> {
+    this.#running++;
+    try {
+      return await this.#attempt(delivery);
+    } finally {
+      this.#running--;
+    }
+  }
+
+  async #attempt(delivery: Delivery): Promise<DeliveryOutcome> {
     const attempt = await this.#post('run', delivery);
     if ('outcome' in attempt) return attempt.outcome;
     // The attempt's thread is gone: a fresh one decides what its tries allow, calls failed()...
@@ -274,7 +341,7 @@ export class WorkerThreadsDriver implements QueueDriver {
       id: delivery.id,
     });
     return { type: 'fail', error };
-  };
+  }
 
   async #post(kind: ThreadTask['kind'], delivery: Delivery, lost?: Lost): Promise<Attempt> {
     const pool = this.#ensurePool();
@@ -313,7 +380,7 @@ export class WorkerThreadsDriver implements QueueDriver {
   #pushFrom(port: MessagePort, message: Extract<ThreadMessage, { type: 'push' }>): void {
     const answer = (reply: { type: 'pushed'; id: string } | { type: 'push-failed'; error: WireError }) =>
       port.postMessage({ ...reply, seq: message.seq });
-    this.push(message.body, message.options).then(
+    this.#enqueue(message.body, message.options).then(
       (receipt) => answer({ type: 'pushed', id: receipt.id }),
       (error: unknown) => answer({ type: 'push-failed', error: toWire(error) }),
     );
@@ -340,7 +407,7 @@ function checkOptions(options: WorkerThreadsDriverOptions): WorkerThreadsDriverO
   if (typeof options !== 'object' || options === null) {
     throw InvalidThreadsOptionError.forOption('options', "an object such as { app: './dist/app.js' }", options);
   }
-  const { app, threads, queues, failedJobs, atomics, resourceLimits } = options;
+  const { app, threads, queues, failedJobs, atomics, resourceLimits, closeTimeoutMs } = options;
   const isModule = app instanceof URL ? app.protocol === 'file:' : typeof app === 'string' && app !== '';
   if (!isModule) throw InvalidThreadsOptionError.forOption('app', 'a module path or a file: URL', app);
   if (threads !== undefined && !(Number.isSafeInteger(threads) && threads >= 1)) {
@@ -353,6 +420,9 @@ function checkOptions(options: WorkerThreadsDriverOptions): WorkerThreadsDriverO
   }
   if (atomics !== undefined && typeof atomics?.acquire !== 'function') {
     throw InvalidThreadsOptionError.forOption('atomics', 'an AtomicStore', atomics);
+  }
+  if (closeTimeoutMs !== undefined && !(Number.isFinite(closeTimeoutMs) && closeTimeoutMs >= 0)) {
+    throw InvalidThreadsOptionError.forOption('closeTimeoutMs', 'milliseconds ≥ 0', closeTimeoutMs);
   }
   if (resourceLimits !== undefined && (typeof resourceLimits !== 'object' || resourceLimits === null)) {
     throw InvalidThreadsOptionError.forOption('resourceLimits', 'worker_threads resource limits', resourceLimits);
