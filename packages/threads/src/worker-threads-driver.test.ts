@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
@@ -276,6 +278,20 @@ describe('WorkerThreadsDriver', () => {
       expect(thrown).toMatchObject({ code: 'E_INVALID_THREADS_OPTION', message: expect.stringMatching(message) });
     }
     expect(new WorkerThreadsDriver({ app: pathToFileURL(JOBS_APP), threads: 1 }).threads).toBe(1);
+  });
+
+  it('finds the module through a symbolic link by its real path, as the threads import it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'epilogue-threads-'));
+    const link = join(dir, 'linked');
+    symlinkSync(join(__dirname, 'fixtures'), link);
+    try {
+      setup({ app: join(link, 'jobs-app.mjs') });
+      await Square.dispatch(9);
+      const [event] = await until('the square', () => of('Square').length > 0 && of('Square'));
+      expect(event.result).toBe(81);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is the connection of one application only', () => {

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads';
@@ -95,9 +95,10 @@ type Attempt = { readonly outcome: DeliveryOutcome } | { readonly lost: Lost };
  * replaced; either way the job is handled by its `tries`.
  *
  * Jobs start running once the driver is a connection of `configureQueues()`: no `queue:work`
- * is needed. The pool's threads start with the first job, and end when the application shuts
- * down (`app.shutdown()` / `app.terminate()`) or the driver is closed. Jobs are kept in memory,
- * as by `MemoryDriver`: jobs still waiting at that point are lost (and reported).
+ * is needed. The pool's threads start with the first job (or `start()`), and end when the
+ * application terminates (the end of `app.shutdown()`) or the driver is closed, once the ready
+ * jobs ran (up to `closeTimeoutMs`). Jobs are kept in memory, as by `MemoryDriver`: delayed jobs
+ * are lost then, and reported.
  *
  * @example
  * // app.ts: built to dist/app.js, imported by the server and loaded by every thread
@@ -128,9 +129,9 @@ export class WorkerThreadsDriver implements QueueDriver {
   readonly #inThread: boolean;
   readonly #closeTimeoutMs: number;
   readonly #consumers: PoolConsumer[] = [];
+  readonly #consumed = new Set<string>();
   #running = 0;
   #onIdle: (() => void) | undefined;
-  readonly #consumed = new Set<string>();
   #app: Application | undefined;
   #connection: string | undefined;
   #pool: Piscina | undefined;
@@ -144,7 +145,8 @@ export class WorkerThreadsDriver implements QueueDriver {
     const { app, threads, queues, failedJobs, atomics, resourceLimits, closeTimeoutMs } = checkOptions(options);
     const path = appModulePath(app);
     if (!isFile(path)) throw InvalidThreadsOptionError.noModule(String(app), path);
-    this.module = pathToFileURL(path).href;
+    // The real path: a thread's import.meta.url names the module by it, symbolic links resolved.
+    this.module = pathToFileURL(realpathSync(path)).href;
     this.threads = threads ?? Math.max(1, availableParallelism() - 1);
     this.#preferred = queues ?? [];
     this.#resourceLimits = resourceLimits;
