@@ -37,7 +37,7 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
-    files: ['**/*.test.ts', 'packages/*/test/**', 'test/**/fixtures/**', 'bench/**', 'scripts/**', 'examples/**'],
+    files: ['**/*.test.ts', 'packages/*/test/**', 'test/**/fixtures/**', 'packages/*/src/**/fixtures/**', 'bench/**', 'scripts/**', 'examples/**'],
     rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
 );
