@@ -9,6 +9,9 @@ describe('errors', () => {
       core.ShutdownTimeoutError.after(1, []),
       core.InvalidCallbackError.forRegistration('defer', 1),
       core.InvalidExitCodeError.forValue(1.5),
+      core.AfterResponseOverloadedError.backlog(2, 1, undefined),
+      core.InvalidAfterResponseOptionError.forOption('concurrency', 'a whole number', 0),
+      core.InvalidShedLoadOptionError.forValue('yes'),
     ];
     for (const error of made) {
       expect(error).toBeInstanceOf(core.EpilogueError);

@@ -70,20 +70,28 @@ export class ShutdownTimeoutError extends EpilogueError {
     pending: string[],
     spilled?: { pushed: string[]; wereRunning: string[]; connection: string | undefined },
   ): ShutdownTimeoutError {
-    const list = pending.length > 0 ? `: ${pending.join(', ')}.` : '.';
-    let message = `Shutdown gave up after ${timeoutMs} ms with ${pending.length} after-response callback(s) not finished${list}`;
+    const unfinished = `${pending.length} after-response callback(s) did not finish${pending.length > 0 ? `: ${tally(pending)}` : ''}.`;
+    let message: string;
     if (spilled?.connection === undefined) {
-      message += ' Raise the shutdown timeout, or set `afterResponse.overflow` to a durable queue connection so that unfinished jobs are pushed there.';
+      message =
+        `Shutdown gave up after ${timeoutMs} ms: ${unfinished} Raise the shutdown timeout, or set ` +
+        '`afterResponse.overflow` to a durable queue connection so that unfinished jobs are pushed there.';
     } else {
-      message +=
-        ` ${spilled.pushed.length} job(s) were pushed to the "${spilled.connection}" connection to run on a worker` +
-        (spilled.wereRunning.length > 0
-          ? ` (${spilled.wereRunning.join(', ')} had started here and may run twice: keep such jobs idempotent)`
-          : '') +
-        '; what is listed above could not be queued (closures, defer() callbacks, unregistered jobs) and was not run.';
+      const rerun = spilled.wereRunning.length > 0 ? ` (${tally(spilled.wereRunning)} had started here and may run twice: keep such jobs idempotent)` : '';
+      message =
+        `Shutdown ran out of time after ${timeoutMs} ms: ${spilled.pushed.length} job(s) were pushed to the overflow ` +
+        `connection "${spilled.connection}" to run on a worker${rerun}. ${unfinished}` +
+        (pending.length > 0 ? ' Those could not be queued (closures, defer() callbacks, unregistered jobs) and were cut short.' : '');
     }
     return new ShutdownTimeoutError('E_SHUTDOWN_TIMEOUT', message);
   }
+}
+
+// "SendMail ×3, audit" for ["SendMail", "SendMail", "SendMail", "audit"]: a long list stays short.
+function tally(labels: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  return [...counts].map(([label, count]) => (count > 1 ? `${label} ×${count}` : label)).join(', ');
 }
 
 /**
@@ -94,14 +102,25 @@ export class AfterResponseOverloadedError extends EpilogueError {
   /**
    * @param pending - How many callbacks wait.
    * @param maxPending - The limit.
-   * @param connection - The overflow connection, if any.
+   * @param connection - The overflow connection in use, if any.
    * @param pushFailure - The last error of a push to it, if one failed.
+   * @param named - The connection the `overflow` option names, when it is not in use yet.
    */
-  static backlog(pending: number, maxPending: number, connection: string | undefined, pushFailure?: unknown): AfterResponseOverloadedError {
+  static backlog(
+    pending: number,
+    maxPending: number,
+    connection: string | undefined,
+    pushFailure?: unknown,
+    named?: string,
+  ): AfterResponseOverloadedError {
     const head = `${pending} after-response callback(s) wait to start, over afterResponse.maxPending (${maxPending}).`;
     let advice: string;
     if (pushFailure !== undefined) {
       advice = ` Pushing to the overflow connection "${connection}" failed (${messageOf(pushFailure)}); those jobs run here instead.`;
+    } else if (connection === undefined && named !== undefined) {
+      advice =
+        ` afterResponse.overflow names "${named}", but configureQueues() was not called for this application, ` +
+        'so nothing can overflow: they are kept in memory. Call configureQueues(app, ...) with that connection.';
     } else if (connection === undefined) {
       advice =
         ' They are kept in memory. Set afterResponse.overflow to a queue connection (and register the job classes) ' +
@@ -126,6 +145,17 @@ export class InvalidAfterResponseOptionError extends EpilogueError {
     return new InvalidAfterResponseOptionError(
       'E_INVALID_AFTER_RESPONSE_OPTION',
       `afterResponse.${option} takes ${expected}; got ${describe(value)}.`,
+    );
+  }
+}
+
+/** Thrown by an HTTP adapter for a `shedLoad` option it cannot read. */
+export class InvalidShedLoadOptionError extends EpilogueError {
+  /** @param value - What was given. */
+  static forValue(value: unknown): InvalidShedLoadOptionError {
+    return new InvalidShedLoadOptionError(
+      'E_INVALID_SHED_LOAD_OPTION',
+      `shedLoad takes true, false or { retryAfterSeconds } with a whole number of seconds ≥ 1; got ${describe(value)}.`,
     );
   }
 }

@@ -18,6 +18,8 @@ import 'reflect-metadata';
 export { AfterResponseGovernor } from './after-response/governor.js';
 export type { AfterResponseStats, OverflowQueue } from './after-response/governor.js';
 export type { AfterResponseOptions } from './after-response/options.js';
+export { loadShedder, SHED_BODY } from './after-response/shed-load.js';
+export type { LoadShedder, ShedLoadOption } from './after-response/shed-load.js';
 export { Application } from './application.js';
 export type { ApplicationOptions, ScopeOptions, ShutdownHook, ShutdownOptions } from './application.js';
 export { bindPerApplication } from './application-binding.js';
@@ -49,6 +51,7 @@ export {
   InvalidCallbackError,
   InvalidExitCodeError,
   InvalidPipeError,
+  InvalidShedLoadOptionError,
   NextCalledTwiceError,
   NoApplicationError,
   ShutdownTimeoutError,

@@ -19,6 +19,6 @@
  * expressApp.listen(3000);
  */
 export { epilogue } from './middleware.js';
-export type { EpilogueMiddleware } from './middleware.js';
+export type { EpilogueExpressOptions, EpilogueMiddleware } from './middleware.js';
 export { reportErrors } from './report-errors.js';
 export type { ErrorReportingMiddleware } from './report-errors.js';

@@ -1,5 +1,5 @@
-import { HttpKernel, type Application } from '@epilogue/core';
-import { onResponseEnd } from '@epilogue/node-http';
+import { HttpKernel, loadShedder, type Application, type ShedLoadOption } from '@epilogue/core';
+import { onResponseEnd, shedResponse } from '@epilogue/node-http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
@@ -11,6 +11,15 @@ export type EpilogueMiddleware = (
   response: ServerResponse,
   next: (error?: unknown) => void,
 ) => void;
+
+/** Options of `epilogue(app, options)`. */
+export interface EpilogueExpressOptions {
+  /**
+   * Answer `503` with `Retry-After` (before the rest of the chain runs) while
+   * `app.afterResponse.overloaded` is true: `true` (`Retry-After: 1`) or `{ retryAfterSeconds }`. Off by default.
+   */
+  shedLoad?: ShedLoadOption;
+}
 
 /**
  * Creates the Express middleware that gives every request its own Epilogue scope. Everything
@@ -28,7 +37,9 @@ export type EpilogueMiddleware = (
  * the routes to send them to the application's reporter too.
  *
  * @param app - The Epilogue application (not the Express one).
+ * @param options - `shedLoad`: answer 503 while the after-response backlog is over its limit.
  * @returns The middleware for `expressApp.use()`.
+ * @throws {InvalidShedLoadOptionError} For a `shedLoad` option it cannot read.
  * @example
  * const app = new Application();
  * const expressApp = express();
@@ -38,9 +49,11 @@ export type EpilogueMiddleware = (
  *   res.status(201).send('created');
  * });
  */
-export function epilogue(app: Application): EpilogueMiddleware {
+export function epilogue(app: Application, options: EpilogueExpressOptions = {}): EpilogueMiddleware {
   const kernel = app.make(HttpKernel);
+  const shedder = loadShedder(app, options.shedLoad);
   return (request, response, next) => {
+    if (shedder?.shed()) return shedResponse(response, shedder);
     // Once shutdown has begun, a kept-alive connection would keep bringing requests (and scopes)
     // and the shutdown would never drain: answer with `Connection: close` so the client moves on.
     if (app.isShuttingDown) response.shouldKeepAlive = false;

@@ -1,4 +1,4 @@
-import { Application } from '@epilogue/core';
+import { Application, loadShedder, SHED_BODY } from '@epilogue/core';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { MissingApplicationError } from './errors.js';
@@ -9,6 +9,13 @@ const register: FastifyPluginAsync<EpilogueFastifyOptions> = async (fastify, opt
   const app = (options as Partial<EpilogueFastifyOptions> | undefined)?.app;
   if (!(app instanceof Application)) throw MissingApplicationError.inPluginOptions(app);
   const hooks = createRequestHooks(app);
+  const shedder = loadShedder(app, options.shedLoad);
+  if (shedder !== undefined) {
+    fastify.addHook('onRequest', (_request, reply, done) => {
+      if (!shedder.shed()) return done();
+      void reply.code(503).header('retry-after', shedder.retryAfter).type('text/plain; charset=utf-8').send(SHED_BODY);
+    });
+  }
   fastify.decorateRequest(SCOPE, null);
   fastify.addHook('onRequest', hooks.onRequest);
   fastify.addHook('preValidation', hooks.preValidation);
@@ -28,9 +35,11 @@ const register: FastifyPluginAsync<EpilogueFastifyOptions> = async (fastify, opt
  * before the server and the other plugins close; `app.shutdown()` in turn closes Fastify.
  *
  * Options: `app`, the Epilogue application (required); `shutdownTimeoutMs`, how long closing
- * waits for that work (10,000 ms by default).
+ * waits for that work (10,000 ms by default); `shedLoad`, answer 503 with `Retry-After` while
+ * the after-response backlog is over its limit (off by default).
  *
  * @throws {MissingApplicationError} From `register`/`ready` when `app` is not an Epilogue `Application`.
+ * @throws {InvalidShedLoadOptionError} From `register`/`ready` for a `shedLoad` option it cannot read.
  * @example
  * const app = new Application();
  * const fastify = Fastify();

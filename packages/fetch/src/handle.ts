@@ -1,4 +1,4 @@
-import { HttpKernel, type Application, type Scope } from '@epilogue/core';
+import { HttpKernel, loadShedder, SHED_BODY, type Application, type Scope, type ShedLoadOption } from '@epilogue/core';
 import { InvalidResponseError } from './errors.js';
 import { closeConnectionAfterResponse, watchResponse } from './response-end.js';
 
@@ -20,6 +20,15 @@ export type EpilogueFetchHandler<A extends unknown[] = []> = (
   ...args: [...A, ...unknown[]]
 ) => Promise<Response>;
 
+/** Options of `handle(app, handler, options)`. */
+export interface HandleOptions {
+  /**
+   * Answer `503` with `Retry-After` (before the handler runs) while `app.afterResponse.overloaded`
+   * is true: `true` (`Retry-After: 1`) or `{ retryAfterSeconds }`. Off by default.
+   */
+  shedLoad?: ShedLoadOption;
+}
+
 /**
  * Wraps a Web-standard handler (`(request) => Response`) for Workers, Vercel, Deno, Bun, Hono
  * or any server that speaks the Fetch API. Each request gets its own scope and the handler runs
@@ -39,7 +48,9 @@ export type EpilogueFetchHandler<A extends unknown[] = []> = (
  *
  * @param app - The application.
  * @param handler - Your handler; extra arguments given to the returned function are passed on.
+ * @param options - `shedLoad`: answer 503 while the after-response backlog is over its limit.
  * @returns A fetch handler for the platform: it never rejects.
+ * @throws {InvalidShedLoadOptionError} For a `shedLoad` option it cannot read.
  * @example
  * const app = new Application();
  * const hono = new Hono().post('/users', async (c) => {
@@ -51,9 +62,15 @@ export type EpilogueFetchHandler<A extends unknown[] = []> = (
 export function handle<A extends unknown[] = []>(
   app: Application,
   handler: FetchHandler<A>,
+  options: HandleOptions = {},
 ): EpilogueFetchHandler<A> {
   const kernel = app.make(HttpKernel);
+  const shedder = loadShedder(app, options.shedLoad);
   return (request, ...args) => {
+    if (shedder?.shed()) {
+      const headers = { 'content-type': 'text/plain; charset=utf-8', 'retry-after': shedder.retryAfter };
+      return Promise.resolve(new Response(SHED_BODY, { status: 503, headers }));
+    }
     if (app.isShuttingDown) closeConnectionAfterResponse(args);
     const scope = app.createScope('http', { method: request.method, url: request.url });
     const sent = watchResponse(request, args, (response, error) => {

@@ -19,5 +19,5 @@
  */
 export { InvalidResponseError } from './errors.js';
 export { handle } from './handle.js';
-export type { EpilogueFetchHandler, FetchHandler } from './handle.js';
+export type { EpilogueFetchHandler, FetchHandler, HandleOptions } from './handle.js';
 export type { WaitUntilContext } from './response-end.js';

@@ -14,8 +14,8 @@
  * }, { port: 3000 });
  */
 export { ListenError } from './errors.js';
-export { createRequestListener } from './request-listener.js';
-export type { NodeHandler } from './request-listener.js';
+export { createRequestListener, shedResponse } from './request-listener.js';
+export type { NodeHandler, RequestListenerOptions } from './request-listener.js';
 export { onResponseEnd } from './response-end.js';
 export { serve } from './serve.js';
 export type { ServeOptions } from './serve.js';

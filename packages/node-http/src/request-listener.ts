@@ -1,9 +1,18 @@
-import { HttpKernel, type Application, type Scope } from '@epilogue/core';
+import { HttpKernel, loadShedder, SHED_BODY, type Application, type LoadShedder, type Scope, type ShedLoadOption } from '@epilogue/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { onResponseEnd } from './response-end.js';
 
 /** A request handler for Node's `http` server; it runs inside the request's scope. */
 export type NodeHandler = (request: IncomingMessage, response: ServerResponse) => unknown;
+
+/** Options of `createRequestListener()`. */
+export interface RequestListenerOptions {
+  /**
+   * Answer `503` with `Retry-After` (before the handler runs) while `app.afterResponse.overloaded`
+   * is true: `true` (`Retry-After: 1`) or `{ retryAfterSeconds }`. Off by default.
+   */
+  shedLoad?: ShedLoadOption;
+}
 
 /**
  * Wraps `handler` for `http.createServer`: each request gets its own scope, the handler runs in
@@ -14,7 +23,9 @@ export type NodeHandler = (request: IncomingMessage, response: ServerResponse) =
  *
  * @param app - The application.
  * @param handler - Your request handler.
+ * @param options - `shedLoad`: answer 503 while the after-response backlog is over its limit.
  * @returns A listener for `http.createServer(listener)`.
+ * @throws {InvalidShedLoadOptionError} For a `shedLoad` option it cannot read.
  * @example
  * http.createServer(createRequestListener(app, (req, res) => {
  *   SendWelcomeEmail.dispatchAfterResponse(user);
@@ -24,9 +35,12 @@ export type NodeHandler = (request: IncomingMessage, response: ServerResponse) =
 export function createRequestListener(
   app: Application,
   handler: NodeHandler,
+  options: RequestListenerOptions = {},
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const kernel = app.make(HttpKernel);
+  const shedder = loadShedder(app, options.shedLoad);
   return (request, response) => {
+    if (shedder?.shed()) return shedResponse(response, shedder);
     // Once shutdown has begun, a kept-alive connection would keep bringing requests (and scopes)
     // and the shutdown would never drain: answer with `Connection: close` so the client moves on.
     if (app.isShuttingDown) response.shouldKeepAlive = false;
@@ -36,6 +50,15 @@ export function createRequestListener(
     });
     scope.run(() => invoke(handler, request, response, scope));
   };
+}
+
+/**
+ * Answers a request with `503 Service Unavailable` and its `Retry-After`, for a shed request.
+ * The Express adapter uses it too.
+ */
+export function shedResponse(response: ServerResponse, shedder: LoadShedder): void {
+  response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': shedder.retryAfter });
+  response.end(SHED_BODY);
 }
 
 function invoke(handler: NodeHandler, request: IncomingMessage, response: ServerResponse, scope: Scope): void {

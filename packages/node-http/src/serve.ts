@@ -1,10 +1,10 @@
 import type { Application } from '@epilogue/core';
 import { createServer, type Server } from 'node:http';
 import { ListenError } from './errors.js';
-import { createRequestListener, type NodeHandler } from './request-listener.js';
+import { createRequestListener, type NodeHandler, type RequestListenerOptions } from './request-listener.js';
 
 /** Options of `serve()`. */
-export interface ServeOptions {
+export interface ServeOptions extends RequestListenerOptions {
   /** The port; 0 (the default) picks a free one, read it from `server.address()`. */
   port?: number;
   /** The host; `127.0.0.1` by default. */
@@ -29,7 +29,7 @@ export interface ServeOptions {
  */
 export async function serve(app: Application, handler: NodeHandler, options: ServeOptions = {}): Promise<Server> {
   const { port = 0, host = '127.0.0.1', shutdownTimeoutMs = 10_000 } = options;
-  const server = createServer(createRequestListener(app, handler));
+  const server = createServer(createRequestListener(app, handler, options));
   await listen(server, port, host);
 
   // Requests still arriving on kept-alive connections are answered with `Connection: close`

@@ -1,16 +1,20 @@
 import { Dispatcher } from '@epilogue/bus';
 import type { Application } from '@epilogue/core';
+import { afterResponseOverflow } from './after-response-overflow.js';
 import { QueuesNotConfiguredError } from './errors.js';
 import { QueueManager, type QueueConfig } from './queue-manager.js';
 
 /**
  * Sets up the queues of an application: creates its `QueueManager`, registers it in the
- * application's container, and makes the bus send `ShouldQueue` jobs through it.
+ * application's container, and makes the bus send `ShouldQueue` jobs through it. When the
+ * application was made with `afterResponse: { overflow: name }`, after-response jobs beyond
+ * `maxPending` (and those unfinished at a shutdown timeout) are pushed to that connection.
  *
  * @param app - The application.
  * @param config - The connections, the default connection and payload options.
  * @returns The manager.
- * @throws {InvalidQueueConfigError} When the configuration cannot work.
+ * @throws {InvalidQueueConfigError} When the configuration cannot work, or `afterResponse.overflow`
+ *   names a connection that is not configured or runs jobs on push.
  * @example
  * configureQueues(app, {
  *   default: 'memory',
@@ -20,6 +24,8 @@ import { QueueManager, type QueueConfig } from './queue-manager.js';
  */
 export function configureQueues(app: Application, config: QueueConfig): QueueManager {
   const manager = new QueueManager(app, config);
+  const overflow = app.afterResponse.overflowConnection;
+  if (overflow !== undefined) app.afterResponse.useOverflow(afterResponseOverflow(app, manager, overflow));
   app.container.registerInstance(QueueManager, manager);
   app.container.resolve(Dispatcher).setQueueResolver(manager);
   return manager;

@@ -247,7 +247,9 @@ export class AfterResponseGovernor {
     const now = performance.now();
     if (now - this.#lastReport < REPORT_EVERY_MS) return;
     this.#lastReport = now;
-    const error = AfterResponseOverloadedError.backlog(this.#pending, this.maxPending, this.#overflow?.connection, this.#pushFailure);
+    const connection = this.#overflow?.connection;
+    const named = connection === undefined ? this.overflowConnection : undefined;
+    const error = AfterResponseOverloadedError.backlog(this.#pending, this.maxPending, connection, this.#pushFailure, named);
     this.#pushFailure = undefined;
     this.#report(error, { phase: 'after-response', scope: 'root', ...this.stats() });
   }
