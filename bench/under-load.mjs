@@ -223,7 +223,9 @@ function notesFor(result, base, jobMs) {
 async function sweep(settings) {
   const { log } = settings;
   const duration = settings.explicit?.duration ? settings.duration : SWEEP.duration;
-  const { rates, roundsPerRate, jobMs } = SWEEP;
+  const { rates, jobMs } = SWEEP;
+  // A quick check (BENCH_ROUNDS=2) does one round per load.
+  const roundsPerRate = settings.explicit?.rounds ? Math.max(1, Math.round(settings.rounds / 4)) : SWEEP.roundsPerRate;
   const rounds = rates.length * roundsPerRate;
   log(`  sweep: ${jobMs} ms job at ${rates.join(', ')} req/s, ${roundsPerRate} rounds × ${duration} s each`);
   const rateOf = (round) => rates[Math.floor(Math.max(0, round) / roundsPerRate)];
@@ -260,7 +262,7 @@ export async function run(settings) {
   return rows;
 }
 
-function writePlot(curves) {
+export function writePlot(curves) {
   const machine = `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}`;
   const svg = lineChartSvg({
     panels: [
@@ -271,7 +273,7 @@ function writePlot(curves) {
         series: Object.entries(curves).map(([name, points]) => ({ name: LABELS[name], points })),
       },
     ],
-    caption: `bench/under-load.mjs, ${new Date().toISOString().slice(0, 16)} UTC, ${machine}`,
+    caption: `bench/under-load.mjs, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine}`,
   });
   const paths = [join(root, 'bench', 'results', 'under-load.svg')];
   if (process.env.BENCH_SVG) paths.push(resolve(process.env.BENCH_SVG));

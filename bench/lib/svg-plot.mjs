@@ -2,7 +2,8 @@
 // panels side by side, each with a linear x axis, a logarithmic y axis and one line per series.
 
 const COLORS = ['#1b7837', '#d6604d', '#2166ac', '#8c510a', '#762a83', '#35978f'];
-const PANEL = { width: 440, height: 320, left: 62, right: 16, top: 44, bottom: 52 };
+// Each panel: the plot, and its legend in the right margin.
+const PANEL = { width: 660, height: 340, left: 62, right: 250, top: 44, bottom: 52 };
 
 const escape = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -41,7 +42,7 @@ function panel({ title, xLabel, yLabel, series }, offsetX) {
   const px = (x) => offsetX + PANEL.left + ((x - xMin) / (xMax - xMin)) * plotW;
   const py = (y) => PANEL.top + plotH - ((Math.log10(y) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * plotH;
   const out = [];
-  out.push(`<text x="${offsetX + PANEL.width / 2}" y="20" text-anchor="middle" font-weight="bold">${escape(title)}</text>`);
+  out.push(`<text x="${offsetX + PANEL.left + plotW / 2}" y="22" text-anchor="middle" font-weight="bold">${escape(title)}</text>`);
   for (const tick of niceLogTicks(yMin, yMax)) {
     const y = py(tick).toFixed(1);
     out.push(`<line x1="${px(xMin)}" x2="${px(xMax)}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
@@ -63,8 +64,8 @@ function panel({ title, xLabel, yLabel, series }, offsetX) {
     const path = valid.map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
     out.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2"/>`);
     for (const [x, y] of valid) out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${color}"/>`);
-    const ly = PANEL.top + 12 + i * 16;
-    const lx = offsetX + PANEL.left + 10;
+    const ly = PANEL.top + 12 + i * 18;
+    const lx = offsetX + PANEL.width - PANEL.right + 14;
     out.push(`<line x1="${lx}" x2="${lx + 18}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);
     out.push(`<text x="${lx + 24}" y="${ly}" dominant-baseline="middle">${escape(s.name)}</text>`);
   });
@@ -80,10 +81,10 @@ function panel({ title, xLabel, yLabel, series }, offsetX) {
  */
 export function lineChartSvg({ panels, caption }) {
   const width = PANEL.width * panels.length;
-  const height = PANEL.height + (caption ? 22 : 0);
+  const height = PANEL.height + (caption ? 18 : 0);
   const body = panels.map((p, i) => panel(p, i * PANEL.width)).join('\n');
   const footer = caption
-    ? `<text x="${width / 2}" y="${PANEL.height + 10}" text-anchor="middle" fill="#555">${escape(caption)}</text>`
+    ? `<text x="${width / 2}" y="${PANEL.height + 8}" text-anchor="middle" fill="#555" font-size="10">${escape(caption)}</text>`
     : '';
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
