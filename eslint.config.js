@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'packages/*/test/**', 'test/**/fixtures/**', 'bench/**', 'scripts/**', 'examples/**'],
+    files: ['**/*.test.ts', 'packages/*/test/**', 'test/**/fixtures/**', 'packages/*/src/**/fixtures/**', 'bench/**', 'scripts/**', 'examples/**'],
     rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -403,11 +403,12 @@ export class AppModuleError extends EpilogueError {
   /**
    * @param given - The path as given.
    * @param resolved - The absolute path it was looked for at.
+   * @param source - Where the path came from. Default: `--app`.
    */
-  static notFound(given: string, resolved: string): AppModuleError {
+  static notFound(given: string, resolved: string, source = '--app'): AppModuleError {
     return new AppModuleError(
       'E_APP_MODULE_NOT_FOUND',
-      `No app module at ${resolved} (from --app ${given}). Point --app at the built JavaScript file ` +
+      `No app module at ${resolved} (from ${source} ${given}). Point ${source} at the built JavaScript file ` +
         'that exports your Application, relative to the current directory.',
     );
   }

@@ -27,6 +27,8 @@
  */
 import '@epilogue/bus';
 
+export { appModulePath, loadAppModule } from './cli/load-app.js';
+export type { LoadAppModuleOptions } from './cli/load-app.js';
 export { runCli } from './cli/run-cli.js';
 export type { CliIo, CliSignal, CliStream } from './cli/cli-io.js';
 export type { AtomicStore, CounterState } from './atomics/atomic-store.js';
@@ -109,7 +111,7 @@ export type { LongTimer } from './timers.js';
 export { isShouldBeUnique, ShouldBeUnique, ShouldBeUniqueUntilProcessing } from './unique/should-be-unique.js';
 export type { UniqueJob } from './unique/should-be-unique.js';
 export { JobRunner } from './worker/job-runner.js';
-export type { JobRunnerOptions, RunReport } from './worker/job-runner.js';
+export type { JobRunnerOptions, LostAttempt, RunReport } from './worker/job-runner.js';
 export { queueContext } from './worker/queue-context.js';
 export type { QueueContext } from './worker/queue-context.js';
 export { QueuedJob } from './worker/queued-job.js';

@@ -69,6 +69,7 @@ export class QueueManager implements QueueConnectionResolver {
     const driverOf = (name?: string) => this.driver(name);
     this.chains = new QueuedChains(app, { codec: this.payloads, driver: driverOf, defaultQueue: this.defaultQueue });
     for (const [name, driver] of this.#drivers) {
+      driver.attach?.(app, name);
       if (driver.runsOnPush) driver.consume([], this.createRunner(name, true).handle, { concurrency: Infinity });
     }
   }

@@ -23,6 +23,7 @@
  *
  * @module
  */
+import type { Application } from '@epilogue/core';
 import type { AtomicStore } from '../atomics/atomic-store.js';
 import type { FailedJobStore } from '../failed/failed-job-store.js';
 
@@ -125,6 +126,14 @@ export interface QueueDriver {
    * connection uses the application's `MemoryAtomicStore`, which holds within one process only.
    */
   readonly atomics?: AtomicStore;
+
+  /**
+   * Called by `configureQueues()` with the application and the connection's name, once per
+   * connection the driver is configured as. A driver that runs its own jobs in the process (the
+   * worker-threads driver) starts consuming here and ends with the application; storage drivers
+   * leave it out.
+   */
+  attach?(app: Application, connection: string): void;
 
   /**
    * Stores a payload for delivery.

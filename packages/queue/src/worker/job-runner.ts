@@ -44,6 +44,16 @@ export interface JobRunnerOptions {
   maxAttempts?: number;
 }
 
+/**
+ * An attempt that ended without reporting back: the process or thread running it died, or was
+ * stopped for running past its timeout. `JobRunner.runLost()` decides what happens to the job.
+ */
+export type LostAttempt =
+  /** It was stopped when it ran past its `timeout`: the job's `JobTimedOutError` applies. */
+  | { readonly timedOut: true }
+  /** It died with `error` (a crashed thread, say). */
+  | { readonly timedOut: false; readonly error: unknown };
+
 /** What one delivery came to. */
 export interface RunReport {
   /** What the driver should do with the job. */
@@ -88,7 +98,26 @@ export class JobRunner {
    *
    * @returns The outcome for the driver, with the job's name and error for reports.
    */
-  async run(delivery: Delivery): Promise<RunReport> {
+  run(delivery: Delivery): Promise<RunReport> {
+    return this.#run(delivery, undefined);
+  }
+
+  /**
+   * Settles a delivery whose attempt was lost (it timed out or crashed where nothing could
+   * report its end, as on a worker thread that was terminated), as if that attempt had thrown:
+   * the job is released after its backoff while it has tries left, else it fails for good, with
+   * its `failed()` hook, its unique lock and its chain's catch jobs handled as after any attempt.
+   * The job does not run again here.
+   *
+   * @param delivery - The delivery whose attempt was lost.
+   * @param lost - Whether it timed out, or what it died with.
+   * @returns The outcome for the driver, with the job's name and error for reports.
+   */
+  runLost(delivery: Delivery, lost: LostAttempt): Promise<RunReport> {
+    return this.#run(delivery, lost);
+  }
+
+  async #run(delivery: Delivery, lost: LostAttempt | undefined): Promise<RunReport> {
     let decoded: DecodedJob;
     try {
       decoded = this.#options.codec.decode(delivery.body);
@@ -97,11 +126,11 @@ export class JobRunner {
       if (!this.#options.inline) this.#app.report(error, { ...this.#where(delivery), phase: 'queue-payload' });
       return { outcome: { type: 'fail', error }, name: UNREADABLE, error };
     }
-    if (this.#options.inline) return this.#process(decoded, delivery, this.#app.currentScope());
+    if (this.#options.inline) return this.#process(decoded, delivery, this.#app.currentScope(), lost);
     const scope = this.#app.createScope('job', { ...this.#where(delivery), job: decoded.payload.displayName });
     let report: RunReport | undefined;
     try {
-      report = await scope.run(() => this.#process(decoded, delivery, scope));
+      report = await scope.run(() => this.#process(decoded, delivery, scope, lost));
     } finally {
       // Deferred callbacks run when the attempt neither threw nor failed the job.
       await scope.finish(report !== undefined && report.error === undefined && report.outcome.type !== 'fail');
@@ -109,11 +138,19 @@ export class JobRunner {
     return report;
   }
 
-  async #process({ payload, job }: DecodedJob, delivery: Delivery, scope: Scope): Promise<RunReport> {
+  async #process(
+    { payload, job }: DecodedJob,
+    delivery: Delivery,
+    scope: Scope,
+    lost: LostAttempt | undefined,
+  ): Promise<RunReport> {
     const name = payload.displayName;
     const { maxAttempts = Infinity } = this.#options;
+    // A lost attempt was checked when it started; what is left is to decide how it ended.
     const exceeded =
-      delivery.attempts > maxAttempts
+      lost !== undefined
+        ? undefined
+        : delivery.attempts > maxAttempts
         ? MaxAttemptsExceededError.forJob(name, maxAttempts)
         : exceededBeforeAttempt(payload, delivery.attempts, this.#options.clock.now());
     // The lock's key is read once, from the job as it was dispatched; most jobs have none.
@@ -124,8 +161,9 @@ export class JobRunner {
       await this.#options.chains?.failed(payload, this.#where(delivery), exceeded);
       return { outcome: { type: 'fail', error: exceeded }, name, error: exceeded };
     }
-    if (lock?.until === 'processing') await this.#freeUniqueLock(lock, payload, scope);
-    const { attempt, outcome } = await this.#decide(payload, delivery, await this.#attempt(job, payload, delivery));
+    if (lock?.until === 'processing' && lost === undefined) await this.#freeUniqueLock(lock, payload, scope);
+    const ended = lost === undefined ? await this.#attempt(job, payload, delivery) : this.#lost(payload, delivery, lost);
+    const { attempt, outcome } = await this.#decide(payload, delivery, ended);
     if (lock !== undefined && outcome.type !== 'release') await this.#freeUniqueLock(lock, payload, scope);
     const finalInline = this.#options.inline && outcome.type === 'fail';
     if (attempt.threw && !finalInline) {
@@ -184,6 +222,15 @@ export class JobRunner {
     } finally {
       timer?.clear();
     }
+  }
+
+  #lost(payload: JobPayload, delivery: Delivery, lost: LostAttempt): AttemptResult {
+    const where = { ...delivery, connection: this.#options.connection };
+    const context = new AttemptContext(payload.displayName, where, this.#atomics);
+    context.close(lost.timedOut);
+    // A job that declares no timeout can only be lost by dying.
+    const error = lost.timedOut ? JobTimedOutError.after(payload.displayName, payload.timeout ?? 0) : lost.error;
+    return { context, threw: true, error, timedOut: lost.timedOut };
   }
 
   // Async, so that a middleware() that throws rejects like the rest of the attempt.

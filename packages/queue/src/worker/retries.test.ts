@@ -350,6 +350,31 @@ describe('retries', () => {
   });
 });
 
+describe('lost attempts (JobRunner.runLost)', () => {
+  const lostDelivery = (job: object, attempt: number) => {
+    const { payload, body } = queueManager(app).payloads.encode(job);
+    return { id: payload.id, queue: 'default', body, attempts: attempt, exceptions: attempt - 1 };
+  };
+
+  it('releases a job whose attempt died after its backoff while it has tries left, without running it', async () => {
+    const runner = queueManager(app).createRunner('memory');
+    const job = Object.assign(new AlwaysFails(), { tries: 3, backoff: [5, 9] });
+    const report = await runner.runLost(lostDelivery(job, 2), { timedOut: false, error: new Error('thread died') });
+    expect(report.outcome).toEqual({ type: 'release', delayMs: 9000, exceptions: 2 });
+    expect(report.error).toEqual(new Error('thread died'));
+    expect([attempts, failures]).toEqual([[], []]);
+  });
+
+  it('fails a job whose last attempt timed out with JobTimedOutError, and calls failed()', async () => {
+    const runner = queueManager(app).createRunner('memory');
+    const job = Object.assign(new AlwaysFails(), { tries: 2, timeout: 3 });
+    const report = await runner.runLost(lostDelivery(job, 2), { timedOut: true });
+    expect(report.outcome).toEqual({ type: 'fail', error: expect.any(JobTimedOutError) });
+    expect(failures).toEqual([expect.objectContaining({ code: 'E_JOB_TIMED_OUT', message: expect.stringMatching(/3 s/) })]);
+    expect(attempts).toEqual([]);
+  });
+});
+
 describe('retries on the sync connection', () => {
   it('attempts at once up to `tries`, then calls failed() once and rejects', async () => {
     const dispatched = dispatch(new AlwaysFails(), { tries: 3, backoff: 60, connection: 'sync' });
