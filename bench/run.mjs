@@ -2,7 +2,7 @@
 // subject with a bare baseline measured in the same run, interleaved, and reports the median of
 // the per-round ratios against the budget of DESIGN.md.
 //
-//   node bench/run.mjs                 all benchmarks (about 5 minutes)
+//   node bench/run.mjs                 all benchmarks (about 15 minutes; under-load and overload take 9)
 //   node bench/run.mjs http dispatch   only those whose key starts with one of the words
 //   BENCH_ROUNDS=3 BENCH_DURATION=2 node bench/run.mjs   shorter, noisier
 //   node bench/run.mjs --strict        exit code 1 when a target is missed
@@ -33,6 +33,9 @@ const benchmarks = [
   { key: 'dispatch', module: './dispatch.mjs' },
   { key: 'heap', module: './heap.mjs' },
   { key: 'queue', module: './queue.mjs' },
+  // After-response work under load: about 7 and 2 minutes; each also runs alone (node bench/under-load.mjs).
+  { key: 'under-load', module: './under-load.mjs' },
+  { key: 'overload', module: './overload.mjs' },
 ];
 
 const args = process.argv.slice(2);

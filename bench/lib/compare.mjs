@@ -13,31 +13,52 @@ const MAX_RETRIES = 2;
 /**
  * Runs `rounds` interleaved rounds over the servers `names` of the module at `modulePath`.
  *
+ * @param {object} spec
+ * @param {object | ((round: number) => object)} spec.load - The load options, or a function
+ *   giving those of each round (to vary the seed or the rate from round to round).
+ * @param {string} [spec.generator] - The load generator's script in bench/lib (autocannon's by default).
+ * @param {object} [spec.extra] - Passed to `measure()` and the generator (`exactLatency`, `countErrors`).
+ * @param {number} [spec.maxRetries] - How often a disturbed sample is measured again.
  * @returns {Promise<{ samples: Record<string, object[]>, stats: Record<string, object> }>} Every
  *   load summary per server (in round order), and each server's final stats (jobs run...).
  */
-export async function interleave({ modulePath, names, load, rounds, warmupSeconds, exactLatency = false, log, describe }) {
+export async function interleave({
+  modulePath,
+  names,
+  load,
+  rounds,
+  warmupSeconds,
+  exactLatency = false,
+  generator,
+  extra = { exactLatency },
+  maxRetries = MAX_RETRIES,
+  log,
+  describe,
+}) {
   const servers = {};
-  const loader = startLoadGenerator();
+  const loadOf = typeof load === 'function' ? load : () => load;
+  const loader = startLoadGenerator(generator);
   try {
     for (const name of names) servers[name] = await startServer(modulePath, name);
     const served = Object.fromEntries(names.map((name) => [name, 0]));
     for (const name of names) {
-      served[name] += (await loader.run({ ...load, duration: warmupSeconds, url: servers[name].url })).requests;
+      const warm = await loader.run({ ...loadOf(-1), duration: warmupSeconds, url: servers[name].url });
+      served[name] += warm.responses ?? warm.requests;
     }
     const samples = Object.fromEntries(names.map((name) => [name, []]));
     let disturbed = 0;
     for (let round = 0; round < rounds; round++) {
       const line = [];
+      const roundLoad = loadOf(round);
       for (const name of roundOrder(names, round)) {
-        let summary = await measure(loader, servers[name], load, { exactLatency });
-        served[name] += summary.requests;
+        let summary = await measure(loader, servers[name], roundLoad, extra);
+        served[name] += summary.responses ?? summary.requests;
         // Another process took CPU meanwhile: the sample says more about it than about us.
-        for (let retry = 0; retry < MAX_RETRIES && summary.othersCores > DISTURBED_CORES; retry++) {
+        for (let retry = 0; retry < maxRetries && summary.othersCores > DISTURBED_CORES; retry++) {
           log(`      (${name}: other processes took ${summary.othersCores.toFixed(2)} cores; measuring again)`);
           disturbed++;
-          summary = await measure(loader, servers[name], load, { exactLatency });
-          served[name] += summary.requests;
+          summary = await measure(loader, servers[name], roundLoad, extra);
+          served[name] += summary.responses ?? summary.requests;
         }
         samples[name].push(summary);
         line.push(`${name} ${describe(summary)}`);
@@ -101,9 +122,12 @@ export async function compareThroughput({ modulePath, baseline, subjects, load, 
  *
  * @param {object} spec
  * @param {[string, string][]} spec.pairs - [baseline, subject] server names.
- * @returns {Promise<Record<string, { p50: number, p99: number, rps: number, ratio?: number, ratios?: number[] }>>}
+ * @param {object} [spec.options] - Anything else is passed to `interleave()` (generator, extra, maxRetries).
+ * @returns {Promise<Record<string, { p50: number, p99: number, max: number, rps: number, ratio?: number,
+ *   ratios?: number[], samples: object[] }>>} Medians over the rounds (max: the largest of any round),
+ *   and every round's summary.
  */
-export async function compareLatency({ modulePath, pairs, load, rounds, warmupSeconds, log }) {
+export async function compareLatency({ modulePath, pairs, load, rounds, warmupSeconds, log, ...options }) {
   const names = [...new Set(pairs.flat())];
   const { samples, stats } = await interleave({
     modulePath,
@@ -112,6 +136,7 @@ export async function compareLatency({ modulePath, pairs, load, rounds, warmupSe
     rounds,
     warmupSeconds,
     exactLatency: true,
+    ...options,
     log,
     describe: (s) => `p99 ${s.exact.p99.toFixed(2)} ms`,
   });
@@ -121,7 +146,9 @@ export async function compareLatency({ modulePath, pairs, load, rounds, warmupSe
     results[name] = {
       p50: median(mine.map((s) => s.exact.p50)),
       p99: median(mine.map((s) => s.exact.p99)),
+      max: Math.max(...mine.map((s) => s.exact.max)),
       rps: median(mine.map((s) => s.rps)),
+      samples: mine,
       jobs: stats[name].jobs,
       served: stats[name].served,
       activeScopes: stats[name].activeScopes,

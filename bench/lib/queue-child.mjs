@@ -1,5 +1,5 @@
 // One side of the queue benchmark in its own process (forked by bench/queue.mjs).
-// argv: <bare|driver> <key prefix>. It answers the orchestrator's requests over IPC, each with
+// argv: <bare|driver|overflow> <key prefix> (overflow: the overload benchmark's worker). It answers the orchestrator's requests over IPC, each with
 // the wall time and this process's CPU time it took:
 //
 //   { type: 'enqueue', n }        add n no-op jobs
@@ -10,10 +10,11 @@
 //   { type: 'produce', rate, seconds }   send timestamped jobs at a steady rate
 //   { type: 'cpu' }               this process's CPU time so far, in µs
 //   { type: 'close' }
+import { overflowSide } from './overflow-side.mjs';
 import { bareSide, driverSide, wallClock } from './queue-sides.mjs';
 
 const [name, prefix] = process.argv.slice(2);
-const factories = { bare: bareSide, driver: driverSide };
+const factories = { bare: bareSide, driver: driverSide, overflow: overflowSide };
 const side = await factories[name]({ prefix });
 
 const handlers = {

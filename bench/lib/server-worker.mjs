@@ -15,6 +15,8 @@ const handlers = {
     jobs: server.jobs?.() ?? null,
     handled: server.handled?.() ?? null,
     activeScopes: server.app?.activeScopes ?? null,
+    // Whatever else the benchmark's server reports (the overload benchmark: heap peaks, job ids).
+    extra: server.extra?.() ?? null,
   }),
   heap: async () => {
     await idle(server.app);

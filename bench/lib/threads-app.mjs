@@ -1,51 +1,61 @@
-// The app module of a benchmark's "threads" row: a job of BENCH_CPU_JOB_MS (default 20) ms of
-// synchronous work on a worker-threads connection of BENCH_THREADS (default 1) threads. The
-// server imports this module; each thread of the pool loads it again, so it only builds the
-// application. `ran()` counts, on the main thread, the jobs the threads finished.
-//
-//   const { app, CpuJob, ran } = await import('./lib/threads-app.mjs');
-//   await threadsDriver(app).start();                 // threads up and the module loaded
-//   createRequestListener(app, (req, res) => { void CpuJob.dispatch(); res.end(BODY); });
+// The threads row of the under-load benchmark: one module that the server imports and that
+// every worker thread of the WorkerThreadsDriver loads (its `app` export), so both sides build
+// the same application, with the same `CpuJob` class and the `threads` connection. A job run on
+// a thread says so on a BroadcastChannel, so the server process can count the jobs that ran.
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
+import { burn } from './cpu-work.mjs';
 import { importPackage } from './paths.mjs';
 
-const { Application } = await importPackage('core');
-const { ShouldQueue } = await importPackage('bus');
-const { configureQueues, queueManager, QueuedJob } = await importPackage('queue');
-const { WorkerThreadsDriver } = await importPackage('threads');
+const CHANNEL = 'epilogue-bench-threads-ran';
 
-export const CPU_JOB_MS = Number(process.env.BENCH_CPU_JOB_MS ?? 20);
-const THREADS = Number(process.env.BENCH_THREADS ?? 1);
-
-const finished = new BroadcastChannel('epilogue-bench-threads-ran');
-finished.unref();
-let count = 0;
-if (isMainThread) finished.onmessage = () => count++;
-
-function burn(ms) {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
-}
-
-/** Keeps its thread busy for CPU_JOB_MS, like rendering a small PDF. */
-export class CpuJob extends QueuedJob {
-  connection = 'threads';
-
-  handle() {
-    burn(CPU_JOB_MS);
-    finished.postMessage(1);
+async function build(threads) {
+  await import('reflect-metadata');
+  const { Application } = await importPackage('core');
+  const { Job, ShouldQueue } = await importPackage('bus');
+  const { configureQueues } = await importPackage('queue');
+  const { WorkerThreadsDriver } = await importPackage('threads');
+  const ran = isMainThread ? undefined : new BroadcastChannel(CHANNEL);
+  ran?.unref();
+  class CpuJob extends Job {
+    constructor(ms) {
+      super();
+      this.ms = ms;
+    }
+    handle() {
+      burn(this.ms);
+      ran?.postMessage(1);
+    }
   }
+  ShouldQueue()(CpuJob);
+  const app = new Application({ report: (error) => console.error('[bench] reported', error) });
+  const driver = new WorkerThreadsDriver({ app: new URL(import.meta.url), threads });
+  configureQueues(app, { default: 'threads', connections: { threads: driver } });
+  return { app, CpuJob, driver };
 }
-ShouldQueue()(CpuJob);
 
-export const app = new Application({ report: (error) => console.error('[bench] reported', error) });
-configureQueues(app, {
-  default: 'threads',
-  connections: { threads: new WorkerThreadsDriver({ app: new URL(import.meta.url), threads: THREADS }) },
-});
+/** What each thread loads: the application, with the pool size the server chose. */
+export const app = () => build(Number(process.env.BENCH_THREADS ?? 2)).then((built) => built.app);
 
-/** How many jobs the threads finished, as seen by the main thread. */
-export const ran = () => count;
-
-/** The application's worker-threads driver (to `start()` it before measuring). */
-export const threadsDriver = (application = app) => queueManager(application).driver('threads');
+/**
+ * The server's side: the application, its job class, a count of the jobs the threads ran, and
+ * a close() that stops the pool.
+ *
+ * @param {number} threads - Threads in the pool.
+ */
+export async function threadsServer(threads) {
+  process.env.BENCH_THREADS = String(threads);
+  const { app: application, CpuJob, driver } = await build(threads);
+  let jobs = 0;
+  const ran = new BroadcastChannel(CHANNEL);
+  ran.onmessage = () => jobs++;
+  ran.unref();
+  return {
+    app: application,
+    CpuJob,
+    jobs: () => jobs,
+    close: async () => {
+      ran.close();
+      await driver.close();
+    },
+  };
+}
