@@ -6,6 +6,7 @@ import { PendingChain } from './pending-chain.js';
 import { SyncConnection, type QueueConnectionResolver, type QueuedChain } from './queue-connection.js';
 import { runChain, type ChainOptions } from './run-chain.js';
 import { isShouldQueue } from './should-queue.js';
+import { HELD, holdUntilCommit, wantsAfterCommit } from './transactions/after-commit.js';
 
 /**
  * What a job may declare, as fields and methods of its own, for the queue and for `dispatchSync`.
@@ -22,6 +23,11 @@ export interface QueueableJob {
   middleware?(): readonly Pipe<object>[];
   /** Called once when the job failed for good (queued, `dispatchSync`, after the response). */
   failed?(error: unknown): unknown;
+  /**
+   * `true`: dispatched inside a database transaction, it waits for the commit and is dropped on
+   * rollback. `false`: pushed at once even on a connection configured with `afterCommit: true`.
+   */
+  afterCommit?: boolean;
 }
 
 /**
@@ -69,6 +75,7 @@ export class Dispatcher {
    * @throws {InvalidJobError} When `job` is not an object.
    */
   dispatch(job: object): Promise<unknown> {
+    if (wantsAfterCommit(job) && this.#heldUntilCommit(job, () => this.dispatch(job))) return HELD;
     return isShouldQueue(job) ? this.dispatchToQueue(job) : this.dispatchNow(job);
   }
 
@@ -119,6 +126,7 @@ export class Dispatcher {
    */
   dispatchAfterResponse(job: object): Promise<void> {
     assertJob(job);
+    if (wantsAfterCommit(job) && this.#heldUntilCommit(job, () => this.dispatchAfterResponse(job))) return HELD;
     this.#emit('dispatched', { job, mode: 'after-response' });
     const run = () => this.#run(job, undefined, true);
     if (this.#afterResponseNow) {
@@ -140,6 +148,7 @@ export class Dispatcher {
    */
   async dispatchToQueue(job: object, chain?: QueuedChain): Promise<unknown> {
     assertJob(job);
+    if (wantsAfterCommit(job) && this.#heldUntilCommit(job, () => this.dispatchToQueue(job, chain))) return HELD;
     this.#emit('dispatched', { job, mode: 'queue' });
     const { connection, queue, delay } = job as QueueableJob;
     if (chain === undefined) return this.#queues.connection(connection).push(job, { queue, delay });
@@ -244,6 +253,11 @@ export class Dispatcher {
    */
   on<E extends keyof JobEventMap>(event: E, listener: JobEventListener<E>): () => void {
     return this.events.on(event, listener);
+  }
+
+  // A job marked afterCommit, dispatched inside a transaction, waits for its commit.
+  #heldUntilCommit(job: object, dispatch: () => unknown): boolean {
+    return holdUntilCommit(this.#app, dispatch, { job: jobName(job) });
   }
 
   // Nobody listens for the outcome and there is no failed() hook to call, in the common case:

@@ -43,3 +43,7 @@ export type { ChainOptions } from './run-chain.js';
 export { SyncConnection } from './queue-connection.js';
 export type { PushOptions, QueueConnection, QueueConnectionResolver, QueuedChain } from './queue-connection.js';
 export { isShouldQueue, queuedClasses, ShouldQueue } from './should-queue.js';
+export { holdUntilCommit, wantsAfterCommit } from './transactions/after-commit.js';
+export type { AfterCommitOption } from './transactions/after-commit.js';
+export { transactionManagerOf, Transactions, transactionsOf, useTransactionManager } from './transactions/transactions.js';
+export type { AfterCommitCallback, TransactionManager, TransactionsOptions } from './transactions/transactions.js';

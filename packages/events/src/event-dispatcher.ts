@@ -1,4 +1,4 @@
-import { isShouldQueue } from '@epilogue/bus';
+import { holdUntilCommit, isShouldQueue, wantsAfterCommit } from '@epilogue/bus';
 import { bindPerApplication, type Application, type Constructor } from '@epilogue/core';
 import { jobRegistry } from '@epilogue/queue';
 import { EventBuffer } from './defer/event-buffer.js';
@@ -230,6 +230,10 @@ export class EventDispatcher {
     const target = readEvent(event, payload);
     if (!mode.inline) {
       const replay = () => this.#fire(event, payload, mode);
+      // An event with `afterCommit = true` (Laravel's ShouldDispatchAfterCommit) waits for the commit.
+      if (wantsAfterCommit(target.value) && holdUntilCommit(this.#app, replay, { event: target.name })) {
+        return { results: [] };
+      }
       if (this.#buffer.hold(target.type, target.name, replay)) return { results: [] };
       if (target.type !== undefined && isShouldQueue(target.type)) {
         await this.#queue.pushEvent(target);
@@ -267,6 +271,12 @@ export class EventDispatcher {
   async #call(ref: ListenerRef, args: readonly unknown[]): Promise<unknown> {
     const instance = listenerInstance(ref, this.#make);
     if (ref.queued && !(await wantsEvent(instance as object, args))) return SKIPPED;
+    // A listener with `afterCommit = true` (Laravel's ShouldHandleEventsAfterCommit) runs once the
+    // transaction around the dispatch committed; its result is then no one's to read.
+    const later = () => callListener(ref, args, instance);
+    if (wantsAfterCommit(instance) && holdUntilCommit(this.#app, later, { listener: ref.name })) {
+      return SKIPPED;
+    }
     return callListener(ref, args, instance);
   }
 
