@@ -160,13 +160,14 @@ export class Dispatcher {
    * Starts a chain: each job runs once the one before it succeeded; a failure stops the chain
    * and runs its catch handlers. See `PendingChain` for where it runs and what `catch()` takes.
    *
-   * @param jobs - The jobs, in order.
+   * @param jobs - The jobs, in order. Falsy entries (`null`, `undefined`, `false`) are dropped,
+   *   as Laravel does, so that `[first, condition && second, third]` works.
    * @returns The chain, to set options on and `dispatch()`.
    * @example
    * await bus.chain([new ImportFeed(id), new IndexFeed(id)]).catch(new ReportImportFailure(id)).dispatch();
    */
-  chain(jobs: readonly object[]): PendingChain {
-    const chained = Array.isArray(jobs) ? [...jobs] : jobs;
+  chain(jobs: readonly ChainEntry[]): PendingChain {
+    const chained = withoutFalsy(jobs);
     return new PendingChain(this, this.#app, () => chained);
   }
 
@@ -330,6 +331,14 @@ export class Dispatcher {
   #emit<E extends keyof JobEventMap>(event: E, payload: JobEventMap[E]): void {
     if (this.events.has(event)) this.events.emit(event, payload, this.#reportListenerError);
   }
+}
+
+/** An entry of a chain's job list: a job, or a falsy value that is left out. */
+export type ChainEntry = object | null | undefined | false;
+
+/** The list without its falsy entries; anything that is not a list is passed on, for the chain to refuse. */
+export function withoutFalsy(jobs: readonly ChainEntry[]): object[] {
+  return (Array.isArray(jobs) ? jobs.filter(Boolean) : jobs) as object[];
 }
 
 /** A job's readable name for reports: its class name. */

@@ -21,7 +21,7 @@ export { autowire } from './autowire.js';
 export { chainFailure } from './chain-failure.js';
 export type { ChainCatchJob, ChainFailure } from './chain-failure.js';
 export { Dispatcher, jobName } from './dispatcher.js';
-export type { QueueableJob } from './dispatcher.js';
+export type { ChainEntry, QueueableJob } from './dispatcher.js';
 export type { DispatchedChain } from './dispatched-chain.js';
 export {
   ChainCatchNotQueueableError,
