@@ -16,6 +16,7 @@ import { JobEvents, type DispatchMode, type JobEventListener, type JobEventMap }
 import { assertJob, isJob, jobName } from './job-value.js';
 import { SyncConnection, type QueueConnectionResolver } from './queue-connection.js';
 import { isShouldQueue } from './should-queue.js';
+import { HELD, holdUntilCommit, wantsAfterCommit } from './transactions/after-commit.js';
 
 /**
  * What a job may declare, as fields and methods of its own, for the queue and for `dispatchSync`.
@@ -32,6 +33,11 @@ export interface QueueableJob {
   middleware?(): readonly Pipe<object>[];
   /** Called once when the job failed for good (queued, `dispatchSync`, after the response). */
   failed?(error: unknown): unknown;
+  /**
+   * `true`: dispatched inside a database transaction, it waits for the commit and is dropped on
+   * rollback. `false`: pushed at once even on a connection configured with `afterCommit: true`.
+   */
+  afterCommit?: boolean;
 }
 
 /**
@@ -80,6 +86,7 @@ export class Dispatcher {
    * @throws {InvalidJobError} When `job` is not an object.
    */
   dispatch(job: object): Promise<unknown> {
+    if (wantsAfterCommit(job) && this.#heldUntilCommit(job, () => this.dispatch(job))) return HELD;
     return isShouldQueue(job) ? this.dispatchToQueue(job) : this.dispatchNow(job);
   }
 
@@ -158,6 +165,7 @@ export class Dispatcher {
    */
   dispatchAfterResponse(job: object): Promise<void> {
     assertJob(job);
+    if (wantsAfterCommit(job) && this.#heldUntilCommit(job, () => this.dispatchAfterResponse(job))) return HELD;
     this.#emit('dispatched', { job, mode: 'after-response' });
     // The failure is reported here, in the shape of any failed job, not as a failed callback.
     const run = () =>
@@ -179,6 +187,7 @@ export class Dispatcher {
    */
   async dispatchToQueue(job: object, chain?: QueuedChain): Promise<unknown> {
     assertJob(job);
+    if (wantsAfterCommit(job) && this.#heldUntilCommit(job, () => this.dispatchToQueue(job, chain))) return HELD;
     this.#emit('dispatched', { job, mode: 'queue' });
     const { connection, queue, delay } = job as QueueableJob;
     if (chain === undefined) return this.#queues.connection(connection).push(job, { queue, delay });
@@ -190,13 +199,14 @@ export class Dispatcher {
    * Starts a chain: each job runs once the one before it succeeded; a failure stops the chain
    * and runs its catch handlers. See `PendingChain` for where it runs and what `catch()` takes.
    *
-   * @param jobs - The jobs, in order.
+   * @param jobs - The jobs, in order. Falsy entries (`null`, `undefined`, `false`) are dropped,
+   *   as Laravel does, so that `[first, condition && second, third]` works.
    * @returns The chain, to set options on and `dispatch()`.
    * @example
    * await bus.chain([new ImportFeed(id), new IndexFeed(id)]).catch(new ReportImportFailure(id)).dispatch();
    */
-  chain(jobs: readonly object[]): PendingChain {
-    const chained = Array.isArray(jobs) ? [...jobs] : jobs;
+  chain(jobs: readonly ChainEntry[]): PendingChain {
+    const chained = withoutFalsy(jobs);
     return new PendingChain(this, this.#app, () => chained);
   }
 
@@ -285,6 +295,11 @@ export class Dispatcher {
     return this.events.on(event, listener);
   }
 
+  // A job marked afterCommit, dispatched inside a transaction, waits for its commit.
+  #heldUntilCommit(job: object, dispatch: () => unknown): boolean {
+    return holdUntilCommit(this.#app, dispatch, { job: jobName(job) });
+  }
+
   // Nobody listens for the outcome and there is no failed() hook to call, in the common case:
   // then the handler's own promise is the result, with no promise or tick added around it.
   #run(job: object, handler: Handler | undefined, mode: 'now' | 'queued' | 'sync'): Promise<unknown> {
@@ -343,6 +358,14 @@ export class Dispatcher {
   #emit<E extends keyof JobEventMap>(event: E, payload: JobEventMap[E]): void {
     if (this.events.has(event)) this.events.emit(event, payload, this.#reportListenerError);
   }
+}
+
+/** An entry of a chain's job list: a job, or a falsy value that is left out. */
+export type ChainEntry = object | null | undefined | false;
+
+/** The list without its falsy entries; anything that is not a list is passed on, for the chain to refuse. */
+export function withoutFalsy(jobs: readonly ChainEntry[]): object[] {
+  return (Array.isArray(jobs) ? jobs.filter(Boolean) : jobs) as object[];
 }
 
 // What dispatchAfterResponse() returns: registering is synchronous, so one settled promise serves every call.

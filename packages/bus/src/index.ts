@@ -24,7 +24,7 @@ export type { ChainCatch, ChainCatchCallback, ChainOptions, ChainPlacement, Queu
 export type { DispatchedChain } from './chain/dispatched-chain.js';
 export { PendingChain } from './chain/pending-chain.js';
 export { Dispatcher } from './dispatcher.js';
-export type { QueueableJob } from './dispatcher.js';
+export type { ChainEntry, QueueableJob } from './dispatcher.js';
 export {
   ChainCatchNotQueueableError,
   HandlerNotFoundError,
@@ -43,3 +43,7 @@ export { PendingDispatch } from './pending-dispatch.js';
 export { SyncConnection } from './queue-connection.js';
 export type { PushOptions, QueueConnection, QueueConnectionResolver } from './queue-connection.js';
 export { isShouldQueue, queuedClasses, ShouldQueue } from './should-queue.js';
+export { holdUntilCommit, wantsAfterCommit } from './transactions/after-commit.js';
+export type { AfterCommitOption } from './transactions/after-commit.js';
+export { transactionManagerOf, Transactions, transactionsOf, useTransactionManager } from './transactions/transactions.js';
+export type { AfterCommitCallback, TransactionManager, TransactionsOptions } from './transactions/transactions.js';

@@ -1,5 +1,5 @@
 import { Application } from '@epilogue/core';
-import { dispatcherOf, type Dispatcher } from './dispatcher.js';
+import { dispatcherOf, withoutFalsy, type ChainEntry, type Dispatcher } from './dispatcher.js';
 import { PendingChain } from './chain/pending-chain.js';
 import { PendingDispatch } from './pending-dispatch.js';
 
@@ -75,7 +75,7 @@ export abstract class Job {
   /**
    * Starts a chain with this job, built from the arguments later given to `dispatch()`, followed by `jobs`.
    *
-   * @param jobs - The jobs that run after this one, in order.
+   * @param jobs - The jobs that run after this one, in order; falsy entries are dropped.
    * @returns A `PendingChain` whose `dispatch()` takes this job's constructor arguments.
    * @throws {NoApplicationError} When no application exists.
    * @example
@@ -83,10 +83,10 @@ export abstract class Job {
    *   .catch(new ReportImportFailure(feedId))
    *   .dispatch(feedId);
    */
-  static withChain<C extends JobClass>(this: C, jobs: readonly object[]): PendingChain<ConstructorParameters<C>> {
+  static withChain<C extends JobClass>(this: C, jobs: readonly ChainEntry[]): PendingChain<ConstructorParameters<C>> {
     const app = Application.getInstance();
-    // Not a list: dispatch() refuses it, once it has the first job's arguments.
-    const chained: unknown = Array.isArray(jobs) ? [...jobs] : jobs;
+    // Not a list: dispatch() refuses it, once it has the first job's arguments. Falsy entries are dropped.
+    const chained: unknown = withoutFalsy(jobs);
     const build = (...args: ConstructorParameters<C>) =>
       Array.isArray(chained) ? [new this(...args), ...chained] : chained;
     return new PendingChain(dispatcherOf(app), app, build);

@@ -50,6 +50,23 @@ export class PendingDispatch<J extends object, R = unknown> extends DispatchResu
     return this;
   }
 
+  /**
+   * Holds the job, when it is dispatched inside a database transaction, until the outermost
+   * transaction commits; drops it when the transaction rolls back. It then resolves to undefined
+   * at once (awaiting it inside the transaction cannot wait for the commit). Outside any
+   * transaction it changes nothing. Sets the job's `afterCommit` to true.
+   */
+  afterCommit(): this {
+    (this.job as QueueableJob).afterCommit = true;
+    return this;
+  }
+
+  /** Dispatches at once even on a connection configured with `afterCommit: true` (sets `afterCommit` to false). */
+  beforeCommit(): this {
+    (this.job as QueueableJob).afterCommit = false;
+    return this;
+  }
+
   /** Runs the job after the response instead (as `dispatchAfterResponse`); it resolves to undefined. */
   afterResponse(): this {
     this.#afterResponse = true;

@@ -93,6 +93,36 @@ export class InvalidSubscriberError extends EpilogueError {
         `that calls events.listen(); got ${describe(value)}.`,
     );
   }
+
+  /**
+   * @param subscriber - The subscriber's class name.
+   * @param method - The method its map names.
+   */
+  static missingMethod(subscriber: string, method: string): InvalidSubscriberError {
+    return new InvalidSubscriberError(
+      'E_INVALID_SUBSCRIBER',
+      `${subscriber}.subscribe() maps an event to "${method}", but ${subscriber} has no ${method}() method. ` +
+        'A string in the map names a method of the subscriber; give a function or a listener class otherwise.',
+    );
+  }
+
+  /** @param subscriber - The subscriber's class name. */
+  static returnedPromise(subscriber: string): InvalidSubscriberError {
+    return new InvalidSubscriberError(
+      'E_INVALID_SUBSCRIBER',
+      `${subscriber}.subscribe() returned a promise: listeners must be registered at once, so make ` +
+        'subscribe() synchronous (call events.listen() in it, or return the map of events to listeners).',
+    );
+  }
+
+  /** @param subscriber - The subscriber's class name. */
+  static returnedList(subscriber: string): InvalidSubscriberError {
+    return new InvalidSubscriberError(
+      'E_INVALID_SUBSCRIBER',
+      `${subscriber}.subscribe() returned a list; return a map of events to listeners instead: ` +
+        "new Map([[OrderShipped, 'onShipped']]) for event classes, { 'orders.shipped': 'onShipped' } for names.",
+    );
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isShouldQueue } from '@epilogue/bus';
+import { holdUntilCommit, isShouldQueue, wantsAfterCommit } from '@epilogue/bus';
 import { bindPerApplication, type Application, type Constructor } from '@epilogue/core';
 import { jobRegistry } from '@epilogue/queue';
 import { EventBuffer } from './defer/event-buffer.js';
@@ -29,11 +29,32 @@ export interface ListenOptions {
   sequential?: boolean;
 }
 
-/** A subscriber: registers several listeners at once from its `subscribe(events)` method. */
+/**
+ * A subscriber: registers several listeners at once from its `subscribe(events)` method, which
+ * calls `events.listen()`, or returns a map of events to listeners (see `SubscriberMap`), or both.
+ */
 export interface Subscriber {
-  /** Calls `events.listen()` for each event it handles. */
+  /** Calls `events.listen()` for each event it handles, or returns a map of them. */
   subscribe(events: EventDispatcher): unknown;
 }
+
+/**
+ * What a subscriber's `subscribe()` may return, as in Laravel: events (a `Map` for classes, an
+ * object for names) to listeners, a listener being a function, class or object as `listen()`
+ * takes, or the name of a method of the subscriber; or a list of them.
+ *
+ * @example
+ * subscribe(): SubscriberMap {
+ *   return new Map([[OrderShipped, 'onShipped'], [OrderCancelled, [RefundOrder, 'onCancelled']]]);
+ * }
+ */
+export type SubscriberMap =
+  | ReadonlyMap<EventKey, SubscribedListener | readonly SubscribedListener[]>
+  | Readonly<Record<string, SubscribedListener | readonly SubscribedListener[]>>;
+
+/** A listener in a `SubscriberMap`: what `listen()` takes, or the name of a method of the subscriber. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type SubscribedListener = Listener<any[]> | string;
 
 // Listener and event arguments are the caller's to type; `any` keeps untyped uses easy.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -129,9 +150,11 @@ export class EventDispatcher {
 
   /**
    * Registers a subscriber: a class (built by the container) or an object whose
-   * `subscribe(events)` calls `events.listen()` for the events it handles.
+   * `subscribe(events)` calls `events.listen()` for the events it handles, or returns a map of
+   * events to listeners (`SubscriberMap`: a string listener names a method of the subscriber).
    *
-   * @throws {InvalidSubscriberError} For anything without a `subscribe()` method.
+   * @throws {InvalidSubscriberError} For anything without a `subscribe()` method, a map that names
+   *   a method the subscriber does not have, or a `subscribe()` that returned a promise or a list.
    */
   subscribe(subscriber: Constructor<Subscriber> | Subscriber): void {
     const instance: unknown =
@@ -141,7 +164,27 @@ export class EventDispatcher {
     if (typeof (instance as Subscriber | null)?.subscribe !== 'function' || typeof instance === 'function') {
       throw InvalidSubscriberError.forValue(subscriber);
     }
-    (instance as Subscriber).subscribe(this);
+    const map = (instance as Subscriber).subscribe(this);
+    this.#listenToMap(instance as Subscriber, map);
+  }
+
+  // What subscribe() returned, in the form Laravel's docs show: a map of events to listeners,
+  // where a string is a method of the subscriber. An unsubscribe function or nothing is ignored.
+  #listenToMap(subscriber: Subscriber, map: unknown): void {
+    if (map === undefined || map === null || typeof map === 'function' || typeof map !== 'object') return;
+    const owner = subscriber.constructor?.name ?? 'subscriber';
+    if (typeof (map as PromiseLike<unknown>).then === 'function') throw InvalidSubscriberError.returnedPromise(owner);
+    if (Array.isArray(map)) throw InvalidSubscriberError.returnedList(owner);
+    const entries: [unknown, unknown][] = map instanceof Map ? [...map] : Object.entries(map);
+    for (const [event, listeners] of entries) {
+      const list = (Array.isArray(listeners) ? listeners : [listeners]).map((listener: unknown) => {
+        if (typeof listener !== 'string') return listener;
+        const method = (subscriber as unknown as Record<string, unknown>)[listener];
+        if (typeof method !== 'function') throw InvalidSubscriberError.missingMethod(owner, listener);
+        return (...args: unknown[]) => method.apply(subscriber, args);
+      });
+      this.listen(event as EventKey[], list as Listeners<unknown[]>);
+    }
   }
 
   /**
@@ -231,6 +274,10 @@ export class EventDispatcher {
     const target = readEvent(event, payload);
     if (!mode.inline) {
       const replay = () => this.#fire(event, payload, mode);
+      // An event with `afterCommit = true` (Laravel's ShouldDispatchAfterCommit) waits for the commit.
+      if (wantsAfterCommit(target.value) && holdUntilCommit(this.#app, replay, { event: target.name })) {
+        return { results: [] };
+      }
       if (this.#buffer.hold(target.type, target.name, replay)) return { results: [] };
       if (target.type !== undefined && isShouldQueue(target.type)) {
         await this.#queue.pushEvent(target);
@@ -268,6 +315,12 @@ export class EventDispatcher {
   async #call(ref: ListenerRef, args: readonly unknown[]): Promise<unknown> {
     const instance = listenerInstance(ref, this.#make);
     if (ref.queued && !(await wantsEvent(instance as object, args))) return SKIPPED;
+    // A listener with `afterCommit = true` (Laravel's ShouldHandleEventsAfterCommit) runs once the
+    // transaction around the dispatch committed; its result is then no one's to read.
+    const later = () => callListener(ref, args, instance);
+    if (wantsAfterCommit(instance) && holdUntilCommit(this.#app, later, { listener: ref.name })) {
+      return SKIPPED;
+    }
     return callListener(ref, args, instance);
   }
 

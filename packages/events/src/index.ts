@@ -38,7 +38,7 @@ export {
   ListenerNotRegisteredError,
 } from './errors.js';
 export { EventDispatcher } from './event-dispatcher.js';
-export type { ListenOptions, Subscriber } from './event-dispatcher.js';
+export type { ListenOptions, SubscribedListener, Subscriber, SubscriberMap } from './event-dispatcher.js';
 export { eventNameOf } from './listeners/event-key.js';
 export type { EventClass, EventKey } from './listeners/event-key.js';
 export type { Listener, ListenerClass, ListenerFunction, ListenerObject } from './listeners/listener.js';

@@ -99,7 +99,7 @@ export { WithoutOverlapping } from './middleware/without-overlapping.js';
 export { QueueEvents } from './queue-events.js';
 export type { JobSkipped, QueueEventListener, QueueEventMap } from './queue-events.js';
 export { QueueManager, SYNC_MAX_ATTEMPTS } from './queue-manager.js';
-export type { QueueConfig } from './queue-manager.js';
+export type { ConnectionConfig, QueueConfig } from './queue-manager.js';
 export { jobRegistry, JobRegistry, registerJobs } from './registry/job-registry.js';
 export type { JobClasses } from './registry/job-registry.js';
 export { describeAtomicStore } from './testing/describe-atomic-store.js';

@@ -1,4 +1,4 @@
-import { jobName, type PushOptions, type QueueConnection, type QueueConnectionResolver } from '@epilogue/bus';
+import { holdUntilCommit, jobName, type PushOptions, type QueueConnection, type QueueConnectionResolver } from '@epilogue/bus';
 import { describe, type Application } from '@epilogue/core';
 import type { AtomicStore } from './atomics/atomic-store.js';
 import { applicationMemoryStore } from './atomics/memory-atomic-store.js';
@@ -23,10 +23,25 @@ export const SYNC_MAX_ATTEMPTS = 10;
 export interface QueueConfig extends PayloadCodecOptions {
   /** The connection `dispatch()` uses for jobs that name none. */
   default: string;
-  /** The connections, by name, each a driver: `{ sync: new SyncDriver(), memory: new MemoryDriver() }`. */
-  connections: Readonly<Record<string, QueueDriver>>;
+  /**
+   * The connections, by name, each a driver, or a driver with its settings:
+   * `{ sync: new SyncDriver(), redis: { driver: new BullMQDriver(options), afterCommit: true } }`.
+   */
+  connections: Readonly<Record<string, QueueDriver | ConnectionConfig>>;
   /** The queue jobs go to when they name none. Default: `'default'`. */
   defaultQueue?: string;
+}
+
+/** A connection given with its settings, in `QueueConfig.connections`. */
+export interface ConnectionConfig {
+  /** The connection's driver. */
+  driver: QueueDriver;
+  /**
+   * Hold every job pushed inside a database transaction until the outermost transaction commits,
+   * and drop it on rollback (Laravel's `after_commit`), unless the job says `afterCommit = false`
+   * or was dispatched with `beforeCommit()`. Default: false.
+   */
+  afterCommit?: boolean;
 }
 
 /**
@@ -51,6 +66,7 @@ export class QueueManager implements QueueConnectionResolver {
 
   readonly #app: Application;
   readonly #drivers: ReadonlyMap<string, QueueDriver>;
+  readonly #afterCommit: ReadonlySet<string>;
   readonly #connections = new Map<string, QueueConnection>();
   readonly #reportListenerError = (error: unknown) => this.#app.report(error, { phase: 'queue-event' });
 
@@ -62,6 +78,7 @@ export class QueueManager implements QueueConnectionResolver {
   constructor(app: Application, config: QueueConfig) {
     this.#app = app;
     this.#drivers = checkConnections(config);
+    this.#afterCommit = afterCommitConnections(config);
     this.defaultConnection = config.default;
     this.defaultQueue = config.defaultQueue ?? 'default';
     this.clock = config.clock ?? systemClock;
@@ -175,6 +192,10 @@ export class QueueManager implements QueueConnectionResolver {
   // A unique job takes its lock before it is pushed, owned by its payload id so that only the
   // worker that finishes this very job frees it; a push that fails frees it at once.
   async #push(connection: string, driver: QueueDriver, job: object, options: PushOptions): Promise<unknown> {
+    if (this.#afterCommit.has(connection) && (job as { afterCommit?: boolean }).afterCommit !== false) {
+      const push = () => this.#push(connection, driver, job, options);
+      if (holdUntilCommit(this.#app, push, { job: jobName(job), connection })) return undefined;
+    }
     const chain = options.chain === undefined ? undefined : this.chains.encode(options.chain);
     const { payload, body } = this.payloads.encode(job, chain);
     const delay = options.delay ?? 0;
@@ -199,8 +220,20 @@ export class QueueManager implements QueueConnectionResolver {
   }
 }
 
+function afterCommitConnections(config: QueueConfig): ReadonlySet<string> {
+  const names = Object.entries(config.connections).filter(([, entry]) => isConnectionConfig(entry) && entry.afterCommit);
+  return new Set(names.map(([name]) => name));
+}
+
+function isConnectionConfig(entry: unknown): entry is ConnectionConfig {
+  return typeof entry === 'object' && entry !== null && 'driver' in entry && !('push' in entry);
+}
+
 function checkConnections(config: QueueConfig): ReadonlyMap<string, QueueDriver> {
-  const entries = Object.entries(config?.connections ?? {});
+  const entries = Object.entries(config?.connections ?? {}).map(([name, entry]): [string, QueueDriver] => [
+    name,
+    isConnectionConfig(entry) ? entry.driver : entry,
+  ]);
   if (entries.length === 0) {
     throw InvalidQueueConfigError.because(
       'configureQueues() needs at least one connection: { connections: { memory: new MemoryDriver() } }.',
@@ -208,6 +241,12 @@ function checkConnections(config: QueueConfig): ReadonlyMap<string, QueueDriver>
   }
   for (const [name, driver] of entries) {
     const usable = typeof driver?.push === 'function' && typeof driver.consume === 'function';
+    const setting = (config.connections[name] as Partial<ConnectionConfig>).afterCommit;
+    if (usable && setting !== undefined && typeof setting !== 'boolean') {
+      throw InvalidQueueConfigError.because(
+        `The connection "${name}" has afterCommit ${describe(setting)}; it must be true or false.`,
+      );
+    }
     if (!usable) {
       throw InvalidQueueConfigError.because(`The connection "${name}" is not a queue driver; got ${describe(driver)}.`);
     }

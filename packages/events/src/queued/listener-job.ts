@@ -19,6 +19,7 @@ export abstract class ListenerJob extends QueuedJob implements ListenerJobOption
   timeout?: number;
   failOnTimeout?: boolean;
   retryUntil?: Date;
+  afterCommit?: boolean;
 
   /** @param options - The queue options read from the listener or event. */
   constructor(options: ListenerJobOptions) {

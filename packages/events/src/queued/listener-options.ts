@@ -26,6 +26,11 @@ export interface QueuedListenerOptions<E = unknown> extends QueuedJobOptions {
   delay?: number;
   /** Whether to queue the listener for this event at all; `false` skips it. */
   shouldQueue?(event: E): boolean | Promise<boolean>;
+  /**
+   * `true`: queued inside a database transaction, the listener's job waits for the commit and is
+   * dropped on rollback. `false`: pushed at once even on a connection with `afterCommit: true`.
+   */
+  afterCommit?: boolean;
   /** Called once, on the worker, when the listener failed for good. */
   failed?(event: E, error: unknown): unknown;
 }
@@ -33,10 +38,10 @@ export interface QueuedListenerOptions<E = unknown> extends QueuedJobOptions {
 /** The job options a queued listener's job carries, read from the listener. */
 export type ListenerJobOptions = Pick<
   QueuedListenerOptions,
-  'connection' | 'queue' | 'delay' | 'tries' | 'maxExceptions' | 'timeout' | 'failOnTimeout'
+  'connection' | 'queue' | 'delay' | 'tries' | 'maxExceptions' | 'timeout' | 'failOnTimeout' | 'afterCommit'
 > & { backoff?: number | readonly number[]; retryUntil?: Date };
 
-const COPIED = ['connection', 'queue', 'delay', 'tries', 'maxExceptions', 'timeout', 'failOnTimeout'] as const;
+const COPIED = ['connection', 'queue', 'delay', 'tries', 'maxExceptions', 'timeout', 'failOnTimeout', 'afterCommit'] as const;
 
 /**
  * Reads the queue options of a queued listener, or of a queued event, for its job.
