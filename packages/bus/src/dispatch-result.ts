@@ -40,3 +40,30 @@ export abstract class DispatchResult<R> implements PromiseLike<R> {
     return this.then(undefined, onRejected);
   }
 }
+
+/**
+ * A `DispatchResult` whose dispatch and reporter are functions given to it: what chains and
+ * batches return from `dispatch()`.
+ */
+export class StartedDispatch<R> extends DispatchResult<R> {
+  readonly #start: () => Promise<R>;
+  readonly #report: (error: unknown) => void;
+
+  /**
+   * @param start - Performs the dispatch.
+   * @param report - Receives a failure that nobody awaited.
+   */
+  constructor(start: () => Promise<R>, report: (error: unknown) => void) {
+    super();
+    this.#start = start;
+    this.#report = report;
+  }
+
+  protected start(): Promise<R> {
+    return this.#start();
+  }
+
+  protected report(error: unknown): void {
+    this.#report(error);
+  }
+}

@@ -7,6 +7,11 @@ import {
   type ErrorContext,
   type Pipe,
 } from '@epilogue/core';
+import type { Batch } from './batch/batch.js';
+import type { BatchEntry } from './batch/batch-entries.js';
+import type { BatchOptions } from './batch/batch-options.js';
+import { Batches } from './batch/batches.js';
+import { PendingBatch } from './batch/pending-batch.js';
 import type { ChainOptions, QueuedChain } from './chain/chain-options.js';
 import { PendingChain } from './chain/pending-chain.js';
 import { runChain } from './chain/run-chain.js';
@@ -59,6 +64,8 @@ export interface QueueableJob {
 export class Dispatcher {
   /** The job lifecycle events (`dispatched`, `processing`, `processed`, `failed`). */
   readonly events = new JobEvents();
+  /** The application's job batches: their store, and what queue workers report to (see `Batches`). */
+  readonly batches: Batches;
 
   readonly #app: Application;
   readonly #handlers = new Map<Constructor, Handler>();
@@ -77,6 +84,7 @@ export class Dispatcher {
     const sync = new SyncConnection((job) => this.dispatchSync(job));
     this.#sync = { connection: () => sync };
     this.#queues = this.#sync;
+    this.batches = new Batches(app, this);
   }
 
   /**
@@ -220,6 +228,36 @@ export class Dispatcher {
    */
   dispatchChain(jobs: readonly object[], options: ChainOptions = {}): Promise<void> {
     return runChain(this, this.#app, jobs, options);
+  }
+
+  /**
+   * Starts a batch: jobs that run independently (a nested list is a chain), with callbacks once
+   * they all succeeded, at the first failure and once all have run. See `PendingBatch`.
+   *
+   * @param jobs - The jobs; falsy entries are dropped.
+   * @returns The pending batch, to set options on and `dispatch()`.
+   * @example
+   * const batch = await bus.batch([new ImportRow(1), new ImportRow(2)]).onSuccess(new NotifyImported(7)).dispatch();
+   */
+  batch(jobs: readonly BatchEntry[]): PendingBatch {
+    return new PendingBatch(this, this.#app, jobs);
+  }
+
+  /**
+   * Creates a batch and dispatches its jobs, as `PendingBatch.dispatch()` does once its options are set.
+   *
+   * @returns The batch, once its jobs were pushed (queued) or have run (in this process).
+   */
+  dispatchBatch(jobs: readonly BatchEntry[], options: BatchOptions = {}): Promise<Batch> {
+    return this.batches.dispatch(jobs, options);
+  }
+
+  /**
+   * The batch of this id as the batch store has it now, or undefined when there is none. Works
+   * with the default in-memory store, with or without queues.
+   */
+  findBatch(id: string): Promise<Batch | undefined> {
+    return this.batches.find(id);
   }
 
   /** Sets the pipes every job passes through before its handler (replacing earlier ones). */

@@ -18,6 +18,32 @@
 import '@epilogue/core';
 
 export { autowire } from './autowire.js';
+export { Batch } from './batch/batch.js';
+export type { BatchOperations } from './batch/batch.js';
+export { memberBatchId } from './batch/batch-entries.js';
+export type {
+  BatchableJob,
+  BatchCallbackFunction,
+  BatchCallbackKind,
+  BatchCatchFunction,
+  BatchEntry,
+  Falsy,
+} from './batch/batch-entries.js';
+export { BatchCallbackNotQueueableError, BatchNotFoundError, InvalidBatchError } from './batch/batch-errors.js';
+export type { BatchCallback, BatchCatch, BatchDispatcher, BatchOptions } from './batch/batch-options.js';
+export type {
+  BatchJobCounts,
+  BatchListOptions,
+  BatchRecord,
+  BatchStore,
+  NewBatchRecord,
+} from './batch/batch-store.js';
+export { Batches } from './batch/batches.js';
+export type { BatchCallbackCodec, BatchesDispatcher } from './batch/batches.js';
+export { MemoryBatchStore } from './batch/memory-batch-store.js';
+export type { MemoryBatchStoreOptions } from './batch/memory-batch-store.js';
+export { DispatchedBatch, PendingBatch } from './batch/pending-batch.js';
+export { SkipIfBatchCancelled } from './batch/skip-if-batch-cancelled.js';
 export { chainFailure } from './chain/chain-failure.js';
 export type { ChainCatchJob, ChainFailure } from './chain/chain-failure.js';
 export type { ChainCatch, ChainCatchCallback, ChainOptions, ChainPlacement, QueuedChain } from './chain/chain-options.js';

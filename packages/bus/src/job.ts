@@ -1,4 +1,5 @@
 import { Application } from '@epilogue/core';
+import type { Batch } from './batch/batch.js';
 import { dispatcherOf, withoutFalsy, type ChainEntry, type Dispatcher } from './dispatcher.js';
 import { PendingChain } from './chain/pending-chain.js';
 import { PendingDispatch } from './pending-dispatch.js';
@@ -32,6 +33,20 @@ export abstract class Job {
   // The queue options (`connection`, `queue`, `delay`), `middleware()` and `failed(error)` are
   // read from the instance when present (see `QueueableJob`) but not declared here: a job may
   // then have a field of its own called `failed` or `queue`, and needs no `override` keyword.
+
+  /** The batch this job belongs to (or, for a callback job, was dispatched for); set by the bus. */
+  declare batchId?: string;
+
+  /**
+   * The batch this job belongs to, as the batch store has it now; undefined for a job of no batch.
+   *
+   * @example
+   * async handle() { if ((await this.batch())?.cancelled()) return; ... }
+   */
+  batch(): Promise<Batch | undefined> {
+    const id = this.batchId;
+    return typeof id === 'string' ? dispatcher().findBatch(id) : Promise.resolve(undefined);
+  }
 
   /**
    * Builds the job and dispatches it on a microtask: queued when marked `ShouldQueue`, else now.

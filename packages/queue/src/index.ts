@@ -34,6 +34,8 @@ export type { CliIo, CliSignal, CliStream } from './cli/cli-io.js';
 export type { AtomicStore, CounterState } from './atomics/atomic-store.js';
 export { MemoryAtomicStore } from './atomics/memory-atomic-store.js';
 export type { MemoryAtomicStoreOptions } from './atomics/memory-atomic-store.js';
+export { describeBatchStore } from './batch/describe-batch-store.js';
+export type { BatchStoreFactory, BatchStoreSuiteOptions } from './batch/describe-batch-store.js';
 export { QueuedChains } from './chain/queued-chains.js';
 export type { ChainJobPlace, QueuedChainsOptions } from './chain/queued-chains.js';
 export { systemClock } from './clock.js';
