@@ -43,6 +43,7 @@ export type { DeferredFunction } from './defer/deferred-callback.js';
 export { DeferredCallbackCollection } from './defer/deferred-callback-collection.js';
 export {
   AfterResponseOverloadedError,
+  DependencyResolutionError,
   describe,
   EpilogueError,
   InvalidAfterResponseOptionError,
@@ -51,6 +52,7 @@ export {
   InvalidPipeError,
   NextCalledTwiceError,
   NoApplicationError,
+  resolveDependency,
   ShutdownTimeoutError,
 } from './errors.js';
 export { ListenerRegistry } from './events/listener-registry.js';
