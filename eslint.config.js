@@ -20,7 +20,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'packages/*/test/**', 'test/**/fixtures/**', 'bench/**', 'scripts/**', 'examples/**'],
+    files: ['**/*.test.ts', 'packages/*/test/**', 'test/**/fixtures/**', 'test/toolchains/**', 'bench/**', 'scripts/**', 'examples/**'],
     rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // CommonJS files: the toolchain fixture of a CommonJS application.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

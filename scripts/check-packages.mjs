@@ -5,11 +5,11 @@
 //
 // The packages are ESM-only, so attw runs with its `esm-only` profile: it checks the ESM and
 // bundler resolutions and does not report `require()` resolving to ESM (see
-// docs/getting-started.md, "ESM-only"). Run after `npm run build`.
+// docs/getting-started.md, "ESM-only"). Builds what is out of date first (tsc -b).
 //
 //   node scripts/check-packages.mjs [--keep DIR]   (--keep: pack into DIR and leave the tarballs)
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,26 +21,35 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /**
- * Packs every published package (those under packages/, none private) into `destination`.
+ * Builds (tsc -b, incremental) and packs every published package (those under packages/, none
+ * private) into `destination`.
  *
  * @param {string} destination - An existing directory.
  * @returns {Promise<Map<string, string>>} Package name to tarball path.
  */
 export async function packPackages(destination) {
-  for (const project of rootPackage.buildProjects.filter((path) => path.startsWith('packages/'))) {
-    if (!existsSync(join(root, project, 'dist'))) {
-      throw new Error(`${project}/dist is missing: run \`npm run build\` before packing.`);
-    }
-  }
+  // tsc -b is incremental: quick when dist/ is current, and a stale dist/ is never packed.
+  const projects = rootPackage.buildProjects.filter((path) => path.startsWith('packages/'));
+  await exec(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...projects], { cwd: root });
   const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
   await exec(npx, ['-y', rootPackage.packageManager, '-r', '--filter', './packages/*', 'pack', '--pack-destination', destination], {
     cwd: root,
     maxBuffer: 64 * 1024 * 1024,
   });
+  return tarballsIn(destination);
+}
+
+/**
+ * The tarballs in `directory`, by the package name in each one's package.json.
+ *
+ * @param {string} directory - Where `packPackages()` (or `--keep`) left them.
+ * @returns {Promise<Map<string, string>>} Package name to tarball path.
+ */
+export async function tarballsIn(directory) {
   const tarballs = new Map();
-  for (const file of readdirSync(destination).filter((name) => name.endsWith('.tgz'))) {
-    const manifest = JSON.parse((await exec('tar', ['-xzOf', join(destination, file), 'package/package.json'])).stdout);
-    tarballs.set(manifest.name, join(destination, file));
+  for (const file of readdirSync(directory).filter((name) => name.endsWith('.tgz'))) {
+    const manifest = JSON.parse((await exec('tar', ['-xzOf', join(directory, file), 'package/package.json'])).stdout);
+    tarballs.set(manifest.name, join(directory, file));
   }
   return tarballs;
 }
