@@ -37,7 +37,13 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
-    files: ['**/*.test.ts', 'packages/*/test/**', 'test/**/fixtures/**', 'packages/*/src/**/fixtures/**', 'bench/**', 'scripts/**', 'examples/**'],
+    files: ['**/*.test.ts', 'packages/*/test/**', 'test/**/fixtures/**', 'test/toolchains/**', 'packages/*/src/**/fixtures/**', 'bench/**', 'scripts/**', 'examples/**'],
     rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // CommonJS files: the toolchain fixture of a CommonJS application.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -251,15 +251,22 @@ export class BullMQDriver implements QueueDriver {
   // BullMQ reuses a client it is given and creates (and closes) its own from options.
   #bullConnection(): ConnectionOptions {
     // ioredis's option type and BullMQ's copy of it differ only in how loosely they are typed.
-    const options = this.#connection instanceof Redis ? this.#connection.options : this.#connection;
+    const options = isRedisClient(this.#connection) ? this.#connection.options : this.#connection;
     return options as ConnectionOptions;
   }
 
   #redis(overrides: RedisOptions = {}): Redis {
     const options = { maxRetriesPerRequest: null, ...overrides };
-    if (this.#connection instanceof Redis) return this.#connection.duplicate(options);
+    if (isRedisClient(this.#connection)) return this.#connection.duplicate(options);
     return new Redis({ ...this.#connection, ...options });
   }
+}
+
+// A client of any copy of ioredis: the application's own (ioredis is a peer dependency, but a
+// second copy can still be installed), so not an instanceof check.
+function isRedisClient(connection: RedisOptions | Redis): connection is Redis {
+  const client = connection as Partial<Redis>;
+  return typeof client.duplicate === 'function' && typeof client.options === 'object' && client.options !== null;
 }
 
 function checkOptions(options: BullMQDriverOptions): void {

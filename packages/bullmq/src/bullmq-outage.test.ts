@@ -2,6 +2,7 @@ import { Job, ShouldQueue } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
 import { BullMQDriver } from '@epilogue/bullmq';
 import { configureQueues, InvalidQueueConfigError, QueueUnavailableError } from '@epilogue/queue';
+import { Redis } from 'ioredis';
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
@@ -143,6 +144,34 @@ describeWithRedis('BullMQDriver when Redis comes back (local Redis behind a rela
       await driver.close();
       await relay?.close();
       await deleteKeys(prefix);
+    }
+  });
+});
+
+describeWithRedis('BullMQDriver with a client of the application', () => {
+  it('takes a client of another copy of ioredis, opens its own connections from it, and leaves it open', async () => {
+    let OtherRedis!: typeof Redis;
+    jest.isolateModules(() => {
+      // A second copy of ioredis, as an application can have next to the driver's.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      ({ Redis: OtherRedis } = require('ioredis') as typeof import('ioredis'));
+    });
+    expect(OtherRedis).not.toBe(Redis);
+    // Another database than the default: the driver's connections must come from this client.
+    const client = new OtherRedis({ ...REDIS, db: 3 });
+    const prefix = uniquePrefix('client');
+    const driver = new BullMQDriver({ connection: client, prefix, pushTimeoutMs: 2000 });
+    try {
+      await expect(driver.push('{}', { queue: 'default', id: 'mine' })).resolves.toEqual({ id: 'mine' });
+      await expect(driver.size('default')).resolves.toBe(1);
+      expect((await client.keys(`${prefix}:*`)).length).toBeGreaterThan(0);
+      await driver.close();
+      await expect(client.ping()).resolves.toBe('PONG');
+    } finally {
+      await driver.close();
+      const keys = await client.keys(`${prefix}:*`);
+      if (keys.length > 0) await client.del(...keys);
+      await client.quit();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { Application, injectable, Lifecycle, type ErrorContext, type Next } from '@epilogue/core';
+import { Application, DependencyResolutionError, injectable, Lifecycle, type ErrorContext, type Next } from '@epilogue/core';
 import {
   autowire,
   Dispatcher,
@@ -39,6 +39,41 @@ class Add {
   __invoke() {
     return this.a + this.b;
   }
+}
+
+/** A job class called `name` whose `handle(greeter)` carries no decorator, as esbuild or plain JavaScript leave it. */
+function undecoratedGreeting(name: string, who: string) {
+  const type = class extends Job {
+    handle(greeter: Greeter) {
+      return greeter.greet(who);
+    }
+  };
+  Object.defineProperty(type, 'name', { value: name });
+  return type;
+}
+
+/** What `promise` rejects with (the test fails if it resolves). */
+async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
+  const outcome = await promise.then(
+    (value: unknown) => ({ resolved: value }),
+    (error: unknown) => ({ error: error as Error & { code?: string } }),
+  );
+  if (!('error' in outcome)) throw new Error(`expected a rejection, got ${String(outcome.resolved)}`);
+  return outcome.error;
+}
+
+/** Expects `promise` to reject with a `type` of `code` whose message contains each fragment. */
+async function expectRejection(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => Error,
+  code: string,
+  fragments: string[],
+): Promise<Error> {
+  const error = await rejection(promise);
+  expect(error).toBeInstanceOf(type);
+  expect(error.code).toBe(code);
+  for (const fragment of fragments) expect(error.message).toContain(fragment);
+  return error;
 }
 
 describe('Dispatcher', () => {
@@ -95,14 +130,87 @@ describe('Dispatcher', () => {
     await expect(bus.dispatchNow(new Explicit())).resolves.toBe('hi');
   });
 
-  it('rejects with E_UNRESOLVABLE_PARAMETER when handle takes parameters without recorded types', async () => {
+  it('rejects with E_UNRESOLVABLE_PARAMETER, leading with the explicit form, when handle takes parameters and has no @autowire', async () => {
     const { bus } = setup();
     class Untyped extends Job {
       handle(value: unknown) {
         return value;
       }
     }
-    await expect(bus.dispatchNow(new Untyped())).rejects.toBeInstanceOf(UnresolvableParameterError);
+    await expectRejection(bus.dispatchNow(new Untyped()), UnresolvableParameterError, 'E_UNRESOLVABLE_PARAMETER', [
+      'Untyped.handle() takes 1 parameter but nothing says what to pass',
+      "autowire(Mailer)(Untyped.prototype, 'handle')",
+    ]);
+  });
+
+  it('says the build emits no decorator metadata when @autowire() is on a method without recorded types', async () => {
+    const { bus } = setup();
+    const SendWelcome = undecoratedGreeting('SendWelcome', 'ada');
+    // What esbuild (tsx, Bun) compiles `@autowire()` to: the legacy decorator call, no metadata.
+    autowire()(SendWelcome.prototype, 'handle', Object.getOwnPropertyDescriptor(SendWelcome.prototype, 'handle'));
+    const { code, message } = await rejection(bus.dispatchNow(new SendWelcome()));
+    expect(code).toBe('E_NO_DECORATOR_METADATA');
+    expect(message).toMatch(/^@autowire\(\) is on SendWelcome\.handle\(\), which takes 1 parameter, but no parameter types were recorded: this build emits no decorator metadata/);
+    expect(message).toContain('"emitDecoratorMetadata": true');
+    expect(message).toContain("@autowire(Mailer, 'config')");
+  });
+
+  it('works as a standard (TC39) method decorator: explicit tokens resolve, none say that standard decorators record no types', async () => {
+    const { bus } = setup();
+    const Standard = undecoratedGreeting('Standard', 'standard');
+    const Bare = undecoratedGreeting('Bare', 'bare');
+    const context = (name: string) =>
+      ({ kind: 'method', name, static: false, private: false, metadata: {}, addInitializer: () => undefined }) as unknown as ClassMethodDecoratorContext;
+    autowire(Greeter)(Standard.prototype.handle, context('handle'));
+    autowire()(Bare.prototype.handle, context('handle'));
+    await expect(bus.dispatchNow(new Standard())).resolves.toBe('hello standard');
+    const { code, message } = await rejection(bus.dispatchNow(new Bare()));
+    expect(code).toBe('E_NO_DECORATOR_METADATA');
+    expect(message).toContain('it ran as a standard (TC39) decorator, and those record no parameter types');
+  });
+
+  it('takes explicit tokens given without decorator syntax, as plain JavaScript does', async () => {
+    const { bus } = setup();
+    const Plain = undecoratedGreeting('Plain', 'plain');
+    autowire(Greeter)(Plain.prototype, 'handle');
+    await expect(bus.dispatchNow(new Plain())).resolves.toBe('hello plain');
+  });
+
+  it('names the job parameter and the fix when the container knows no constructor parameters of a class (E_NO_TYPE_INFO)', async () => {
+    const { bus } = setup();
+    class Mailer {
+      constructor(readonly greeter: Greeter) {}
+    }
+    class Welcome extends Job {
+      @autowire(Mailer)
+      handle(mailer: Mailer) {
+        return mailer;
+      }
+    }
+    const error = await expectRejection(bus.dispatchNow(new Welcome()), DependencyResolutionError, 'E_NO_TYPE_INFO', [
+      'The container cannot build Mailer, needed by parameter 0 of Welcome.handle()',
+      'Mark Mailer @injectable()',
+      'two copies of tsyringe',
+    ]);
+    expect((error.cause as Error).message).toContain('TypeInfo not known for "Mailer"');
+  });
+
+  it('passes an error thrown by a constructor through unchanged', async () => {
+    const { bus } = setup();
+    const failure = new Error('no SMTP host configured');
+    @injectable()
+    class Mailer {
+      constructor() {
+        throw failure;
+      }
+    }
+    class Welcome extends Job {
+      @autowire(Mailer)
+      handle(mailer: Mailer) {
+        return mailer;
+      }
+    }
+    await expect(bus.dispatchNow(new Welcome())).rejects.toBe(failure);
   });
 
   it('rejects with E_HANDLER_NOT_FOUND for a job without handler', async () => {

@@ -24,7 +24,11 @@ export class InvalidJobError extends EpilogueError {
   }
 }
 
-/** Thrown when a handler's method parameters cannot be resolved from the container. */
+/**
+ * Thrown when a handler's method parameters cannot be resolved from the container: nothing says
+ * what they are (`E_UNRESOLVABLE_PARAMETER`), or `@autowire()` is on the method but the build
+ * recorded no parameter types (`E_NO_DECORATOR_METADATA`).
+ */
 export class UnresolvableParameterError extends EpilogueError {
   /**
    * @param owner - The class whose method is called.
@@ -35,11 +39,55 @@ export class UnresolvableParameterError extends EpilogueError {
   static at(owner: string, method: string, index: number, reason: string): UnresolvableParameterError {
     return new UnresolvableParameterError(
       'E_UNRESOLVABLE_PARAMETER',
-      `Parameter ${index} of ${owner}.${method}() cannot be resolved: ${reason}. Put @autowire() ` +
-        `on the method so TypeScript records its parameter types, or name the tokens with ` +
-        `@autowire(Mailer, 'config').`,
+      `Parameter ${index} of ${owner}.${method}() cannot be resolved: ${reason} (an interface, a ` +
+        `primitive or a type that exists only for TypeScript). Name the tokens on the method, one ` +
+        `per parameter in order: @autowire(Mailer, 'config').`,
     );
   }
+
+  /**
+   * The method takes parameters and carries no `@autowire`.
+   *
+   * @param owner - The class whose method is called.
+   * @param method - The method (`handle` or `__invoke`).
+   * @param arity - How many parameters it takes.
+   */
+  static undeclared(owner: string, method: string, arity: number): UnresolvableParameterError {
+    return new UnresolvableParameterError(
+      'E_UNRESOLVABLE_PARAMETER',
+      `${owner}.${method}() takes ${plural(arity, 'parameter')} but nothing says what to pass. Name ` +
+        `them on the method, which works with every compiler: @autowire(Mailer, 'config') (in ` +
+        `JavaScript without decorators: autowire(Mailer)(${owner}.prototype, '${method}')). ` +
+        `@autowire() without tokens also works where TypeScript records parameter types ` +
+        `("experimentalDecorators" and "emitDecoratorMetadata" in tsconfig.json).`,
+    );
+  }
+
+  /**
+   * `@autowire()` without tokens is on the method, but no parameter types were recorded.
+   *
+   * @param owner - The class whose method is called.
+   * @param method - The method (`handle` or `__invoke`).
+   * @param arity - How many parameters it takes.
+   * @param standard - Whether it ran as a standard (TC39) decorator.
+   */
+  static noMetadata(owner: string, method: string, arity: number, standard: boolean): UnresolvableParameterError {
+    const why = standard
+      ? 'it ran as a standard (TC39) decorator, and those record no parameter types'
+      : 'this build emits no decorator metadata (tsx, esbuild, Bun and other esbuild-based runners ' +
+        'never do; tsc needs "emitDecoratorMetadata": true, SWC jsc.transform.decoratorMetadata)';
+    return new UnresolvableParameterError(
+      'E_NO_DECORATOR_METADATA',
+      `@autowire() is on ${owner}.${method}(), which takes ${plural(arity, 'parameter')}, but no ` +
+        `parameter types were recorded: ${why}. Name the tokens, which works with every compiler: ` +
+        `@autowire(Mailer, 'config'), one per parameter in order. Or compile with ` +
+        `"experimentalDecorators": true and "emitDecoratorMetadata": true in tsconfig.json.`,
+    );
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Thrown when a handler given to `map()` is neither a class, an object with a handler method, nor a function. */

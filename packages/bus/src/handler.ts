@@ -1,4 +1,4 @@
-import type { Constructor, DependencyContainer } from '@epilogue/core';
+import { resolveDependency, type Constructor, type DependencyContainer } from '@epilogue/core';
 import { callWithDependencies } from './autowire.js';
 import { HandlerNotFoundError, InvalidHandlerError } from './errors.js';
 
@@ -21,7 +21,10 @@ export function callMappedHandler(handler: Handler, job: object, container: () =
   if (typeof handler === 'function' && handlerMethod(handler.prototype ?? {}) === undefined) {
     return (handler as (job: object) => unknown)(job);
   }
-  const instance = typeof handler === 'function' ? container().resolve(handler as Constructor) : handler;
+  const instance =
+    typeof handler === 'function'
+      ? resolveDependency(container(), handler as Constructor, `the handler mapped for ${job.constructor.name}`)
+      : handler;
   const method = handlerMethod(instance as object);
   if (method === undefined) throw InvalidHandlerError.forMapping(job.constructor.name, handler);
   return (instance as Record<string, (job: object) => unknown>)[method](job);

@@ -9,7 +9,7 @@
  *
  * class SendWelcomeEmail extends Job {
  *   constructor(public user: User) { super(); }
- *   \@autowire()
+ *   \@autowire(Mailer)
  *   async handle(mailer: Mailer) { await mailer.send(this.user.email, 'Welcome'); }
  * }
  *

@@ -24,7 +24,7 @@ export type DispatchCondition<J> = boolean | ((job: J) => boolean);
  * @example
  * class SendWelcomeEmail extends Job {
  *   constructor(public user: User) { super(); }
- *   \@autowire()
+ *   \@autowire(Mailer)
  *   async handle(mailer: Mailer) { await mailer.send(this.user.email, 'Welcome'); }
  * }
  * SendWelcomeEmail.dispatchAfterResponse(user);

@@ -1,7 +1,7 @@
 import { AfterResponseGovernor } from './after-response/governor.js';
 import type { AfterResponseOptions } from './after-response/options.js';
 import { globalContainer, type DependencyContainer, type InjectionToken } from './container.js';
-import { NoApplicationError, ShutdownTimeoutError } from './errors.js';
+import { NoApplicationError, resolveDependency, ShutdownTimeoutError } from './errors.js';
 import { HttpKernel } from './http/http-kernel.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { consoleReporter, type ErrorContext, type ErrorReporter } from './reporter.js';
@@ -137,7 +137,8 @@ export class Application implements ScopeOwner {
    */
   make<T>(token: InjectionToken<T>): T {
     const scope = currentScope();
-    return scope !== undefined && scope.app === this ? scope.container.resolve(token) : this.container.resolve(token);
+    const container = scope !== undefined && scope.app === this ? scope.container : this.container;
+    return resolveDependency(container, token, 'app.make()');
   }
 
   /**

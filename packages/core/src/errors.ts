@@ -1,3 +1,5 @@
+import type { DependencyContainer, InjectionToken } from './container.js';
+
 /**
  * The base of every error Epilogue throws on a path a user can reach.
  *
@@ -180,6 +182,52 @@ export class InvalidExitCodeError extends EpilogueError {
       `A command returned ${value}, which is not an exit code. Return an integer from 0 to 255 ` +
         '(0 for success), or nothing.',
     );
+  }
+}
+
+/**
+ * Thrown instead of tsyringe's bare `TypeInfo not known for "X"`: the container was asked for a
+ * class it cannot build, because nothing recorded its constructor's parameters.
+ */
+export class DependencyResolutionError extends EpilogueError {
+  /**
+   * @param type - The class tsyringe could not build (its name).
+   * @param usedBy - What needed it: "parameter 0 of SendWelcomeEmail.handle()".
+   * @param cause - tsyringe's error.
+   */
+  static noTypeInfo(type: string, usedBy: string, cause: unknown): DependencyResolutionError {
+    return new DependencyResolutionError(
+      'E_NO_TYPE_INFO',
+      `The container cannot build ${type}, needed by ${usedBy}: nothing recorded its constructor's ` +
+        `parameters. Mark ${type} @injectable() (from @epilogue/core). If its constructor takes ` +
+        `parameters and the build emits no decorator metadata (tsx, esbuild, Bun, standard ` +
+        `decorators), put @inject(Token) on each of them or register it with ` +
+        `app.container.register(${type}, { useFactory: (c) => new ${type}(...) }). If it is ` +
+        `@injectable() already, the application has two copies of tsyringe (\`npm ls tsyringe\`): ` +
+        `install one, next to @epilogue/core.`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Resolves `token` from `container`, turning tsyringe's `TypeInfo not known` into a
+ * {@link DependencyResolutionError} that names what needed it and the fix. Any other error (one
+ * a constructor threw, say) passes through unchanged.
+ *
+ * @param container - Where to resolve.
+ * @param token - What to resolve.
+ * @param usedBy - What needs it, for the message: "parameter 0 of SendWelcomeEmail.handle()".
+ * @returns The resolved value.
+ * @throws {DependencyResolutionError} When tsyringe knows no constructor parameters of a class.
+ */
+export function resolveDependency<T>(container: DependencyContainer, token: InjectionToken<T>, usedBy: string): T {
+  try {
+    return container.resolve(token);
+  } catch (error) {
+    const missing = /TypeInfo not known for "([^"]*)"/.exec(messageOf(error));
+    if (missing === null) throw error;
+    throw DependencyResolutionError.noTypeInfo(missing[1] || 'an anonymous class', usedBy, error);
   }
 }
 

@@ -45,6 +45,7 @@ export type { DeferredFunction } from './defer/deferred-callback.js';
 export { DeferredCallbackCollection } from './defer/deferred-callback-collection.js';
 export {
   AfterResponseOverloadedError,
+  DependencyResolutionError,
   describe,
   EpilogueError,
   InvalidAfterResponseOptionError,
@@ -54,6 +55,7 @@ export {
   InvalidShedLoadOptionError,
   NextCalledTwiceError,
   NoApplicationError,
+  resolveDependency,
   ShutdownTimeoutError,
 } from './errors.js';
 export { ListenerRegistry } from './events/listener-registry.js';

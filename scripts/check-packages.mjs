@@ -1,0 +1,133 @@
+// Checks the tarballs a registry would receive: packs every published workspace package with the
+// pinned pnpm (as `pnpm publish` would pack it: workspace: ranges replaced by versions), then runs
+// publint and @arethetypeswrong/cli on each tarball, and checks what the two do not: a LICENSE,
+// the registry fields, no build info, no private package. Exits 1 with every problem listed.
+//
+// The packages are ESM-only, so attw runs with its `esm-only` profile: it checks the ESM and
+// bundler resolutions and does not report `require()` resolving to ESM (see
+// docs/getting-started.md, "ESM-only"). Builds what is out of date first (tsc -b).
+//
+//   node scripts/check-packages.mjs [--keep DIR]   (--keep: pack into DIR and leave the tarballs)
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/**
+ * Builds (tsc -b, incremental) and packs every published package (those under packages/, none
+ * private) into `destination`.
+ *
+ * @param {string} destination - An existing directory.
+ * @returns {Promise<Map<string, string>>} Package name to tarball path.
+ */
+export async function packPackages(destination) {
+  // tsc -b is incremental: quick when dist/ is current, and a stale dist/ is never packed.
+  const projects = rootPackage.buildProjects.filter((path) => path.startsWith('packages/'));
+  await exec(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...projects], { cwd: root });
+  const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+  await exec(npx, ['-y', rootPackage.packageManager, '-r', '--filter', './packages/*', 'pack', '--pack-destination', destination], {
+    cwd: root,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return tarballsIn(destination);
+}
+
+/**
+ * The tarballs in `directory`, by the package name in each one's package.json.
+ *
+ * @param {string} directory - Where `packPackages()` (or `--keep`) left them.
+ * @returns {Promise<Map<string, string>>} Package name to tarball path.
+ */
+export async function tarballsIn(directory) {
+  const tarballs = new Map();
+  for (const file of readdirSync(directory).filter((name) => name.endsWith('.tgz'))) {
+    const manifest = JSON.parse((await exec('tar', ['-xzOf', join(directory, file), 'package/package.json'])).stdout);
+    tarballs.set(manifest.name, join(directory, file));
+  }
+  return tarballs;
+}
+
+async function listing(tarball) {
+  return (await exec('tar', ['-tzf', tarball], { maxBuffer: 16 * 1024 * 1024 })).stdout.split('\n').filter(Boolean);
+}
+
+// What publint and attw do not check.
+async function ownChecks(name, tarball) {
+  const problems = [];
+  const files = await listing(tarball);
+  const manifest = JSON.parse((await exec('tar', ['-xzOf', tarball, 'package/package.json'])).stdout);
+  if (manifest.private) problems.push('a private package was packed');
+  if (!files.includes('package/LICENSE')) problems.push('no LICENSE file');
+  for (const file of files.filter((path) => path.endsWith('.tsbuildinfo'))) problems.push(`ships ${file}`);
+  if (!manifest.repository?.url || !manifest.repository?.directory) problems.push('no repository url and directory');
+  if (!manifest.homepage || !manifest.bugs?.url) problems.push('no homepage or bugs url');
+  if (!Array.isArray(manifest.keywords) || manifest.keywords.length === 0) problems.push('no keywords');
+  if (manifest.publishConfig?.access !== 'public') problems.push('publishConfig.access is not "public"');
+  for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
+    for (const [dependency, range] of Object.entries(manifest[field] ?? {})) {
+      if (String(range).startsWith('workspace:')) problems.push(`${field}.${dependency} is still ${range}`);
+    }
+  }
+  return problems.map((problem) => `${name}: ${problem}`);
+}
+
+async function publint(name, tarball) {
+  try {
+    const { stdout } = await exec(bin('publint'), ['run', tarball, '--level', 'suggestion']);
+    const report = stdout.split('\n').filter((line) => !/^(Running publint|Unpacking tarball|Linting)/.test(line)).join('\n').trim();
+    return report === 'All good!' ? [] : [`${name}: publint:\n${report}`];
+  } catch (error) {
+    return [`${name}: publint failed:\n${error.stdout ?? ''}${error.stderr ?? error.message}`];
+  }
+}
+
+async function attw(name, tarball) {
+  try {
+    await exec(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'ascii', '--no-color', '--no-emoji']);
+    return [];
+  } catch (error) {
+    return [`${name}: @arethetypeswrong/cli (--profile esm-only):\n${error.stdout ?? ''}${error.stderr ?? error.message}`];
+  }
+}
+
+// Two at a time: each attw run is a TypeScript program of its own.
+async function inPairs(items, task) {
+  const results = [];
+  for (let index = 0; index < items.length; index += 2) {
+    results.push(...(await Promise.all(items.slice(index, index + 2).map(task))));
+  }
+  return results.flat();
+}
+
+async function main() {
+  const keep = process.argv.indexOf('--keep');
+  const destination = keep > 0 ? process.argv[keep + 1] : mkdtempSync(join(tmpdir(), 'epilogue-pack-'));
+  mkdirSync(destination, { recursive: true });
+  const started = Date.now();
+  try {
+    const tarballs = [...(await packPackages(destination))];
+    const problems = await inPairs(tarballs, async ([name, tarball]) => [
+      ...(await ownChecks(name, tarball)),
+      ...(await publint(name, tarball)),
+      ...(await attw(name, tarball)),
+    ]);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (problems.length > 0) {
+      console.error(`${problems.length} problem(s) in ${tarballs.length} packages:\n\n${problems.join('\n\n')}`);
+      process.exitCode = 1;
+    } else {
+      console.log(`${tarballs.length} packages packed; publint, attw (esm-only) and the registry checks found nothing (${seconds} s).`);
+    }
+  } finally {
+    if (keep < 0) rmSync(destination, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
