@@ -139,7 +139,7 @@ describe('the after-response governor', () => {
     expect(app.afterResponse.stats()).toEqual({ running: 0, pending: 0, completed: 79, failed: 1, overflowed: 0 });
     expect(reports).toHaveLength(1);
     expect(String(reports[0].error)).toContain('job b of request 3');
-    expect(reports[0].context).toMatchObject({ phase: 'terminating', scope: 'http', url: '/3' });
+    expect(reports[0].context).toMatchObject({ phase: 'job', job: 'Step', scope: 'http', url: '/3' });
   });
 
   it('runs no more than `concurrency` callbacks at once, and counts the waiting ones as pending', async () => {

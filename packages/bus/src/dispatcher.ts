@@ -2,6 +2,7 @@ import {
   Application,
   bindPerApplication,
   composePipes,
+  ReportedFailure,
   type ComposedPipes,
   type Constructor,
   type ErrorContext,
@@ -175,14 +176,20 @@ export class Dispatcher {
     assertJob(job);
     if (wantsAfterCommit(job) && this.#heldUntilCommit(job, () => this.dispatchAfterResponse(job))) return HELD;
     this.#emit('dispatched', { job, mode: 'after-response' });
-    // The failure is reported here, in the shape of any failed job, not as a failed callback.
+    // The failure is reported here, in the shape of any failed job, not as a failed callback;
+    // after the response the step still rejects (already reported), so that it counts as failed.
     const run = () =>
       this.#run(job, undefined, 'sync').then(
         () => undefined,
         (error: unknown) => this.reportFailure(error, job),
       );
     if (this.#afterResponseNow) return run();
-    this.#app.currentScope().terminating(run, jobName(job), job);
+    const step = () =>
+      this.#run(job, undefined, 'sync').then(undefined, (error: unknown) => {
+        this.reportFailure(error, job);
+        throw new ReportedFailure(error);
+      });
+    this.#app.currentScope().terminating(step, jobName(job), job);
     return REGISTERED;
   }
 

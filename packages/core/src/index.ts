@@ -18,6 +18,7 @@ import 'reflect-metadata';
 export { AfterResponseGovernor } from './after-response/governor.js';
 export type { AfterResponseStats, OverflowQueue } from './after-response/governor.js';
 export type { AfterResponseOptions } from './after-response/options.js';
+export { ReportedFailure } from './scope/step.js';
 export { loadShedder, SHED_BODY } from './after-response/shed-load.js';
 export type { LoadShedder, ShedLoadOption } from './after-response/shed-load.js';
 export { Application } from './application.js';

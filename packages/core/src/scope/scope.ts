@@ -6,7 +6,7 @@ import type { ErrorContext } from '../reporter.js';
 import { DEFERRED_CALLBACKS, type ScopeEnding } from './scope-ending.js';
 import type { ScopeOwner } from './scope-owner.js';
 import { scopeStorage } from './scope-storage.js';
-import type { Step } from './step.js';
+import { ReportedFailure, type Step } from './step.js';
 import { TerminatingCallbacks, type TerminatingCallback } from './terminating-callbacks.js';
 
 // One settled promise serves every scope that has nothing to wait for.
@@ -219,6 +219,7 @@ export class Scope {
       await this.run(() => step.call());
       return true;
     } catch (error) {
+      if (error instanceof ReportedFailure) return false;
       const key = step.phase === 'terminable-middleware' ? 'middleware' : 'callback';
       this.app.report(error, { ...this.reportContext(step.phase), phase: step.phase, [key]: step.label });
       return false;

@@ -18,3 +18,14 @@ export interface Step {
   /** Runs the step; may return a promise. */
   call(): unknown;
 }
+
+/**
+ * What a step rejects with when it has reported its own failure already (the bus reports a
+ * failed after-response job in the shape of any failed job): the scope counts the step as
+ * failed without reporting it a second time.
+ * @internal
+ */
+export class ReportedFailure {
+  /** @param error - The failure that was reported. */
+  constructor(readonly error: unknown) {}
+}
