@@ -78,10 +78,17 @@ async function ownChecks(name, tarball) {
   return problems.map((problem) => `${name}: ${problem}`);
 }
 
+// Drops ANSI colour and style codes.
+const withoutColour = (text) => text.replace(/\u001b\[[0-9;]*m/g, '');
+
 async function publint(name, tarball) {
   try {
-    const { stdout } = await exec(bin('publint'), ['run', tarball, '--level', 'suggestion']);
-    const report = stdout.split('\n').filter((line) => !/^(Running publint|Unpacking tarball|Linting)/.test(line)).join('\n').trim();
+    // Plain text whatever the terminal: CI may set FORCE_COLOR, and colour codes would hide the
+    // lines this filter drops.
+    const { stdout } = await exec(bin('publint'), ['run', tarball, '--level', 'suggestion'], {
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    });
+    const report = withoutColour(stdout).split('\n').filter((line) => !/^(Running publint|Unpacking tarball|Linting)/.test(line)).join('\n').trim();
     return report === 'All good!' ? [] : [`${name}: publint:\n${report}`];
   } catch (error) {
     return [`${name}: publint failed:\n${error.stdout ?? ''}${error.stderr ?? error.message}`];
