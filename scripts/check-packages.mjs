@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 
 const exec = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,9 +78,6 @@ async function ownChecks(name, tarball) {
   return problems.map((problem) => `${name}: ${problem}`);
 }
 
-// Drops ANSI colour and style codes.
-const withoutColour = (text) => text.replace(/\u001b\[[0-9;]*m/g, '');
-
 async function publint(name, tarball) {
   try {
     // Plain text whatever the terminal: CI may set FORCE_COLOR, and colour codes would hide the
@@ -88,7 +85,7 @@ async function publint(name, tarball) {
     const { stdout } = await exec(bin('publint'), ['run', tarball, '--level', 'suggestion'], {
       env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
     });
-    const report = withoutColour(stdout).split('\n').filter((line) => !/^(Running publint|Unpacking tarball|Linting)/.test(line)).join('\n').trim();
+    const report = stripVTControlCharacters(stdout).split('\n').filter((line) => !/^(Running publint|Unpacking tarball|Linting)/.test(line)).join('\n').trim();
     return report === 'All good!' ? [] : [`${name}: publint:\n${report}`];
   } catch (error) {
     return [`${name}: publint failed:\n${error.stdout ?? ''}${error.stderr ?? error.message}`];
