@@ -2,7 +2,7 @@
 // before the backlog, each scope's callbacks keep their order, a throw is isolated, the stats
 // add up, and beyond maxPending queueable jobs go to a real Redis queue exactly once.
 import { Job, ShouldQueue } from '@epilogue/bus';
-import { Application, defer, InvalidAfterResponseOptionError, type ErrorContext } from '@epilogue/core';
+import { Application, currentScope, defer, InvalidAfterResponseOptionError, type ErrorContext, type Scope } from '@epilogue/core';
 import { BullMQDriver } from '@epilogue/bullmq';
 import { createRequestListener } from '@epilogue/node-http';
 import { configureQueues, InvalidQueueConfigError, MemoryDriver, queueContext, SyncDriver, Worker } from '@epilogue/queue';
@@ -185,6 +185,44 @@ describe('the after-response governor', () => {
     release.open();
     await until(() => ran === 8);
     expect(app.afterResponse.overloaded).toBe(false);
+  });
+
+  it('ends a scope whose jobs all overflowed once they are pushed, not behind the backlog it skipped', async () => {
+    const release = gate();
+    const ranHere: number[] = [];
+    @ShouldQueue()
+    class Thumbnail extends Job {
+      constructor(readonly n: number) {
+        super();
+      }
+      async handle() {
+        await release.opened;
+        ranHere.push(this.n);
+      }
+    }
+    const driver = new MemoryDriver();
+    const { app, reports } = recording({ afterResponse: { concurrency: 1, maxPending: 2, overflow: 'memory' } });
+    configureQueues(app, { default: 'memory', connections: { memory: driver } });
+    const scopes: Scope[] = [];
+    const url = await listen(app, (request, response) => {
+      scopes.push(currentScope()!);
+      Thumbnail.dispatchAfterResponse(Number(request.url!.slice(1)));
+      response.end();
+    });
+    // One runs (held by the gate), two wait, the rest go to the queue.
+    for (let n = 0; n < 8; n++) await get(`${url}/${n}`);
+    await until(() => app.afterResponse.stats().overflowed === 5);
+    // The last scope's only job is in the queue: its end does not wait for the three ahead of it.
+    const ended = await Promise.race([scopes[7].finish(true).then(() => 'ended'), tick(2000).then(() => 'held')]);
+    expect(ended).toBe('ended');
+    expect(await driver.size('default')).toBe(5);
+    expect(app.afterResponse.stats()).toMatchObject({ running: 1, pending: 2, overflowed: 5 });
+    release.open();
+    await until(() => ranHere.length === 3);
+    expect(ranHere).toEqual([0, 1, 2]);
+    expect(app.afterResponse.stats()).toEqual({ running: 0, pending: 0, completed: 3, failed: 0, overflowed: 5 });
+    expect(reports.every((report) => (report.error as { code?: string }).code === 'E_AFTER_RESPONSE_OVERLOADED')).toBe(true);
+    await driver.close();
   });
 
   it('rejects options out of range with a typed error that names the option', () => {

@@ -160,9 +160,17 @@ export class AfterResponseGovernor {
    */
   admit(work: GovernedWork): void {
     this.#count(work);
-    if (this.#pending > this.maxPending) this.#relieve(work);
-    this.#waiting.push(work);
-    this.#schedule();
+    if (this.#pending > this.maxPending) {
+      const pushes = this.#relieve(work);
+      // Everything went to the overflow queue: the scope is held only until its pushes settle,
+      // never in the FIFO behind the backlog (it would keep every overflowed scope in memory
+      // until the pump reached it).
+      if (pushes.length > 0 && work.pendingSteps === 0) {
+        void Promise.all(pushes).then(() => this.#afterPushes(work));
+        return;
+      }
+    }
+    this.#enqueue(work);
   }
 
   /**
@@ -214,6 +222,22 @@ export class AfterResponseGovernor {
     }
   }
 
+  #enqueue(work: GovernedWork): void {
+    this.#waiting.push(work);
+    this.#schedule();
+  }
+
+  // A scope whose jobs all went to the overflow queue: it ends, unless a push failed (the job was
+  // put back) or work was registered meanwhile; then it waits its turn like any other.
+  #afterPushes(work: GovernedWork): void {
+    if (work.pendingSteps > 0) {
+      this.#count(work);
+      this.#enqueue(work);
+    } else {
+      this.#leave(work);
+    }
+  }
+
   #count(work: GovernedWork): void {
     const steps = work.pendingSteps;
     this.#pending += steps - (this.#counted.get(work) ?? 0);
@@ -222,25 +246,30 @@ export class AfterResponseGovernor {
 
   // Over the limit: the scope's queueable jobs go to the overflow connection; what cannot be
   // queued stays and runs here, and the backlog is reported (at most once a second).
-  #relieve(work: GovernedWork): void {
+  // Returns the pushes, which never reject.
+  #relieve(work: GovernedWork): Promise<void>[] {
     const overflow = this.#overflow;
     let kept = work.pendingSteps;
+    const pushes: Promise<void>[] = [];
     if (overflow !== undefined) {
       const steps = work.takeQueueable(overflow.accepts);
       this.#count(work);
       kept = work.pendingSteps;
       for (const step of steps) {
-        overflow.push(step.work as object).then(
-          () => this.#overflowed++,
-          (error: unknown) => {
-            // Not lost: it runs here after all (the scope takes it back as late work).
-            this.#pushFailure = error;
-            work.putBack(step);
-          },
+        pushes.push(
+          overflow.push(step.work as object).then(
+            () => void this.#overflowed++,
+            (error: unknown) => {
+              // Not lost: it runs here after all (the scope takes it back as late work).
+              this.#pushFailure = error;
+              work.putBack(step);
+            },
+          ),
         );
       }
     }
     if (kept > 0 || this.#pushFailure !== undefined) this.#reportBacklog();
+    return pushes;
   }
 
   #reportBacklog(): void {
