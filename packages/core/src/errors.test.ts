@@ -1,24 +1,20 @@
 import * as core from '@epilogue/core';
+import { expectErrorRegistry } from '../../../test/support/error-registry.js';
 
 describe('errors', () => {
-  it('every exported error extends EpilogueError and has a distinct E_ code', () => {
-    const made = [
-      new core.NoApplicationError(),
-      core.InvalidPipeError.forPipe(1, 'handle'),
-      core.NextCalledTwiceError.inPipe('p'),
-      core.ShutdownTimeoutError.after(1, []),
-      core.InvalidCallbackError.forRegistration('defer', 1),
-      core.InvalidExitCodeError.forValue(1.5),
-      core.AfterResponseOverloadedError.backlog(2, 1, undefined),
-      core.InvalidAfterResponseOptionError.forOption('concurrency', 'a whole number', 0),
-      core.InvalidShedLoadOptionError.forValue('yes'),
-    ];
-    for (const error of made) {
-      expect(error).toBeInstanceOf(core.EpilogueError);
-      expect(error.code).toMatch(/^E_[A-Z_]+$/);
-      expect(error.name).toBe(error.constructor.name);
-    }
-    expect(new Set(made.map((error) => error.code)).size).toBe(made.length);
+  it('every exported error extends EpilogueError with a stable E_ code, one code per condition', () => {
+    expectErrorRegistry(core, {
+      E_NO_APPLICATION: [new core.NoApplicationError()],
+      E_INVALID_PIPE: [core.InvalidPipeError.forPipe(1, 'handle')],
+      E_NEXT_CALLED_TWICE: [core.NextCalledTwiceError.inPipe('p')],
+      E_SHUTDOWN_TIMEOUT: [core.ShutdownTimeoutError.after(1, [])],
+      E_INVALID_CALLBACK: [core.InvalidCallbackError.forRegistration('defer', 1)],
+      E_INVALID_EXIT_CODE: [core.InvalidExitCodeError.forValue(1.5)],
+      E_AFTER_RESPONSE_OVERLOADED: [core.AfterResponseOverloadedError.backlog(2, 1, undefined)],
+      E_INVALID_AFTER_RESPONSE_OPTION: [core.InvalidAfterResponseOptionError.forOption('concurrency', 'a whole number', 0)],
+      E_INVALID_SHED_LOAD_OPTION: [core.InvalidShedLoadOptionError.forValue('yes')],
+      E_NO_TYPE_INFO: [core.DependencyResolutionError.noTypeInfo('Mailer', 'SendMailHandler', new Error('x'))],
+    });
   });
 
   it('keeps the cause', () => {

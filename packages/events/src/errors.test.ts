@@ -1,32 +1,33 @@
-import { EpilogueError } from '@epilogue/core';
 import * as events from '@epilogue/events';
+import { expectErrorRegistry } from '../../../test/support/error-registry.js';
 
 describe('errors', () => {
-  it('every exported error extends EpilogueError with an E_ code, one code per condition', () => {
-    const made: EpilogueError[] = [
-      events.InvalidEventError.forDispatch(42),
-      events.InvalidEventError.forListen(42),
-      events.InvalidListenerError.forValue('OrderShipped', 42),
-      events.InvalidListenerError.queuedInstance('OrderShipped', 'SendEmail'),
-      events.InvalidListenerError.notQueueable('OrderShipped', () => undefined),
-      events.InvalidListenerError.anonymous('OrderShipped'),
-      events.InvalidListenerError.forOption('sequential', 'a boolean', 'yes'),
-      events.InvalidSubscriberError.forValue({}),
-      events.EventNotRegisteredError.forClass('OrderShipped'),
-      events.EventNotSerializableError.at('OrderShipped', 'the listener SendEmail', 'socket', new Error('x')),
-      events.InvalidQueuedOptionError.forListener('SendEmail', new Error('CallQueuedListener.tries must be a number')),
-      events.InvalidQueuedOptionError.forEvent('OrderShipped', new Error('DispatchQueuedEvent.tries must be a number')),
-      events.DuplicateListenerNameError.forName('SendEmail', 'SendEmail', 'SendEmail'),
-      events.ListenerNotRegisteredError.named('SendEmail'),
-    ];
-    for (const error of made) {
-      expect(error).toBeInstanceOf(EpilogueError);
-      expect(error.code).toMatch(/^E_[A-Z_]+$/);
-      expect(error.name).toBe(error.constructor.name);
-    }
-    expect(new Set(made.map((error) => error.code)).size).toBe(made.length);
-    const exported = Object.entries(events).filter(([name]) => name.endsWith('Error'));
-    expect(new Set(made.map((error) => error.constructor))).toEqual(new Set(exported.map(([, value]) => value)));
+  it('every exported error extends EpilogueError with a stable E_ code, one code per condition', () => {
+    expectErrorRegistry(events, {
+      E_INVALID_EVENT: [events.InvalidEventError.forDispatch(42)],
+      E_INVALID_EVENT_KEY: [events.InvalidEventError.forListen(42)],
+      E_INVALID_LISTENER: [events.InvalidListenerError.forValue('OrderShipped', 42)],
+      E_QUEUED_LISTENER_INSTANCE: [events.InvalidListenerError.queuedInstance('OrderShipped', 'SendEmail')],
+      E_LISTENER_NOT_QUEUEABLE: [events.InvalidListenerError.notQueueable('OrderShipped', () => undefined)],
+      E_ANONYMOUS_LISTENER: [events.InvalidListenerError.anonymous('OrderShipped')],
+      E_INVALID_LISTEN_OPTION: [events.InvalidListenerError.forOption('sequential', 'a boolean', 'yes')],
+      E_INVALID_SUBSCRIBER: [
+        events.InvalidSubscriberError.forValue({}),
+        events.InvalidSubscriberError.missingMethod('OrderSubscriber', 'onShipped'),
+        events.InvalidSubscriberError.returnedPromise('OrderSubscriber'),
+        events.InvalidSubscriberError.returnedList('OrderSubscriber'),
+      ],
+      E_EVENT_NOT_REGISTERED: [events.EventNotRegisteredError.forClass('OrderShipped')],
+      E_EVENT_NOT_SERIALIZABLE: [events.EventNotSerializableError.at('OrderShipped', 'the listener SendEmail', 'socket', new Error('x'))],
+      E_INVALID_LISTENER_OPTION: [
+        events.InvalidQueuedOptionError.forListener('SendEmail', new Error('CallQueuedListener.tries must be a number')),
+      ],
+      E_INVALID_EVENT_OPTION: [
+        events.InvalidQueuedOptionError.forEvent('OrderShipped', new Error('DispatchQueuedEvent.tries must be a number')),
+      ],
+      E_DUPLICATE_LISTENER_NAME: [events.DuplicateListenerNameError.forName('SendEmail', 'SendEmail', 'SendEmail')],
+      E_LISTENER_NOT_REGISTERED: [events.ListenerNotRegisteredError.named('SendEmail')],
+    });
   });
 
   it('names the option, not the job class that carries it, and keeps the cause', () => {

@@ -1,52 +1,44 @@
-import { EpilogueError } from '@epilogue/core';
 import * as queue from '@epilogue/queue';
+import { expectErrorRegistry } from '../../../test/support/error-registry.js';
 
 describe('errors', () => {
-  it('every exported error extends EpilogueError with an E_ code, one code per condition', () => {
-    const made: EpilogueError[] = [
-      queue.JobNotSerializableError.at('Job', 'a.b', 'is a function'),
-      queue.JobNotRegisteredError.forClass('Job'),
-      queue.DuplicateJobNameError.forName('n', 'A', 'B'),
-      queue.InvalidPayloadError.malformed('x'),
-      queue.InvalidPayloadError.unsupportedVersion(2),
-      queue.InvalidPayloadError.unknownJob('n', 'job'),
-      queue.InvalidPayloadError.forbiddenKey('__proto__', 'data'),
-      queue.InvalidPayloadError.tooLarge(2, 1),
-      queue.InvalidPayloadError.badSignature('x'),
-      queue.InvalidJobOptionError.forOption('Job', 'tries', 'a number', 'x'),
-      queue.MaxAttemptsExceededError.forJob('Job', 2),
-      queue.JobTimedOutError.after('Job', 1),
-      queue.JobMarkedFailedError.forJob('Job'),
-      new queue.QueuesNotConfiguredError(),
-      queue.UnknownConnectionError.named('x', []),
-      queue.InvalidQueueConfigError.because('x'),
-      queue.NoConsumerError.forDriver('SyncDriver'),
-      queue.DriverClosedError.forDriver('MemoryDriver'),
-      queue.QueueUnavailableError.unreachable('BullMQDriver', 'Redis at 127.0.0.1:6379', 5000),
-      queue.FailedJobNotFoundError.withId('x'),
-      queue.WorkerStopTimeoutError.after(1, ['a']),
-      new queue.WorkerAlreadyStartedError(),
-      new queue.NoTestRunnerError(),
-      queue.InvalidJobMiddlewareError.forOption('WithoutOverlapping', 'releaseAfter', 'seconds ≥ 0', -1),
-      queue.RateLimiterNotFoundError.named('backups', []),
-      queue.InvalidRateLimitError.because('x'),
-      queue.CliUsageError.unknownCommand('x', ['queue:work']),
-      queue.CliUsageError.missingOption('queue:work', '--app', 'epilogue queue:work --app app.js'),
-      queue.CliUsageError.invalidOption('--concurrency', 'a whole number', 'x'),
-      queue.CliUsageError.invalidArguments('queue:work', 'x'),
-      queue.AppModuleError.notFound('app.js', '/app.js'),
-      queue.AppModuleError.failed('/app.js', new Error('x')),
-      queue.AppModuleError.noApplication('/app.js', []),
-      queue.WorkerInterruptedError.bySignal('SIGINT', ['a']),
-    ];
-    for (const error of made) {
-      expect(error).toBeInstanceOf(EpilogueError);
-      expect(error.code).toMatch(/^E_[A-Z_]+$/);
-      expect(error.name).toBe(error.constructor.name);
-    }
-    expect(new Set(made.map((error) => error.code)).size).toBe(made.length);
-    const exported = Object.entries(queue).filter(([name]) => name.endsWith('Error'));
-    expect(new Set(made.map((error) => error.constructor))).toEqual(new Set(exported.map(([, value]) => value)));
+  it('every exported error extends EpilogueError with a stable E_ code, one code per condition', () => {
+    expectErrorRegistry(queue, {
+      E_JOB_NOT_SERIALIZABLE: [queue.JobNotSerializableError.at('Job', 'a.b', 'is a function')],
+      E_JOB_NOT_REGISTERED: [queue.JobNotRegisteredError.forClass('Job')],
+      E_DUPLICATE_JOB_NAME: [queue.DuplicateJobNameError.forName('n', 'A', 'B'), queue.DuplicateJobNameError.forClass('A', 'a', 'b')],
+      E_PAYLOAD_MALFORMED: [queue.InvalidPayloadError.malformed('x')],
+      E_PAYLOAD_VERSION: [queue.InvalidPayloadError.unsupportedVersion(2)],
+      E_PAYLOAD_UNKNOWN_JOB: [queue.InvalidPayloadError.unknownJob('n', 'job')],
+      E_PAYLOAD_FORBIDDEN_KEY: [queue.InvalidPayloadError.forbiddenKey('__proto__', 'data')],
+      E_PAYLOAD_TOO_LARGE: [queue.InvalidPayloadError.tooLarge(2, 1)],
+      E_PAYLOAD_SIGNATURE: [queue.InvalidPayloadError.badSignature('x')],
+      E_INVALID_JOB_OPTION: [queue.InvalidJobOptionError.forOption('Job', 'tries', 'a number', 'x')],
+      E_MAX_ATTEMPTS_EXCEEDED: [queue.MaxAttemptsExceededError.forJob('Job', 2), queue.MaxAttemptsExceededError.expired('Job', new Date(0))],
+      E_JOB_TIMED_OUT: [queue.JobTimedOutError.after('Job', 1)],
+      E_JOB_MARKED_FAILED: [queue.JobMarkedFailedError.forJob('Job')],
+      E_QUEUES_NOT_CONFIGURED: [new queue.QueuesNotConfiguredError()],
+      E_UNKNOWN_CONNECTION: [queue.UnknownConnectionError.named('x', [])],
+      E_INVALID_QUEUE_CONFIG: [queue.InvalidQueueConfigError.because('x')],
+      E_NO_CONSUMER: [queue.NoConsumerError.forDriver('SyncDriver')],
+      E_DRIVER_CLOSED: [queue.DriverClosedError.forDriver('MemoryDriver')],
+      E_QUEUE_UNAVAILABLE: [queue.QueueUnavailableError.unreachable('BullMQDriver', 'Redis at 127.0.0.1:6379', 5000)],
+      E_FAILED_JOB_NOT_FOUND: [queue.FailedJobNotFoundError.withId('x')],
+      E_WORKER_STOP_TIMEOUT: [queue.WorkerStopTimeoutError.after(1, ['a'])],
+      E_WORKER_STARTED: [new queue.WorkerAlreadyStartedError()],
+      E_NO_TEST_RUNNER: [new queue.NoTestRunnerError()],
+      E_INVALID_JOB_MIDDLEWARE: [queue.InvalidJobMiddlewareError.forOption('WithoutOverlapping', 'releaseAfter', 'seconds ≥ 0', -1)],
+      E_RATE_LIMITER_NOT_FOUND: [queue.RateLimiterNotFoundError.named('backups', [])],
+      E_INVALID_RATE_LIMIT: [queue.InvalidRateLimitError.because('x')],
+      E_CLI_UNKNOWN_COMMAND: [queue.CliUsageError.unknownCommand('x', ['queue:work'])],
+      E_CLI_MISSING_OPTION: [queue.CliUsageError.missingOption('queue:work', '--app', 'epilogue queue:work --app app.js')],
+      E_CLI_INVALID_OPTION: [queue.CliUsageError.invalidOption('--concurrency', 'a whole number', 'x')],
+      E_CLI_INVALID_ARGUMENTS: [queue.CliUsageError.invalidArguments('queue:work', 'x')],
+      E_APP_MODULE_NOT_FOUND: [queue.AppModuleError.notFound('app.js', '/app.js')],
+      E_APP_MODULE_FAILED: [queue.AppModuleError.failed('/app.js', new Error('x'))],
+      E_APP_MODULE_NO_APPLICATION: [queue.AppModuleError.noApplication('/app.js', [])],
+      E_WORKER_INTERRUPTED: [queue.WorkerInterruptedError.bySignal('SIGINT', ['a'])],
+    });
   });
 
   it('keeps the cause of a malformed payload', () => {

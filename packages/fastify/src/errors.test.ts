@@ -1,0 +1,10 @@
+import * as fastifyAdapter from '@epilogue/fastify';
+import { expectErrorRegistry } from '../../../test/support/error-registry.js';
+
+describe('errors', () => {
+  it('every exported error extends EpilogueError with a stable E_ code, one code per condition', () => {
+    expectErrorRegistry(fastifyAdapter, {
+      E_FASTIFY_APP_REQUIRED: [fastifyAdapter.MissingApplicationError.inPluginOptions(undefined)],
+    });
+  });
+});

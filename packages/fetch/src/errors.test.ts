@@ -1,0 +1,10 @@
+import * as fetchAdapter from '@epilogue/fetch';
+import { expectErrorRegistry } from '../../../test/support/error-registry.js';
+
+describe('errors', () => {
+  it('every exported error extends EpilogueError with a stable E_ code, one code per condition', () => {
+    expectErrorRegistry(fetchAdapter, {
+      E_INVALID_RESPONSE: [fetchAdapter.InvalidResponseError.forValue(42)],
+    });
+  });
+});
