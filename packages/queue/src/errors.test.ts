@@ -31,12 +31,13 @@ describe('errors', () => {
       queue.RateLimiterNotFoundError.named('backups', []),
       queue.InvalidRateLimitError.because('x'),
       queue.CliUsageError.unknownCommand('x', ['queue:work']),
-      queue.CliUsageError.missingOption('queue:work', '--app', 'epilogue queue:work --app app.js'),
+      queue.CliUsageError.missingApp('queue:work'),
       queue.CliUsageError.invalidOption('--concurrency', 'a whole number', 'x'),
       queue.CliUsageError.invalidArguments('queue:work', 'x'),
       queue.AppModuleError.notFound('app.js', '/app.js'),
       queue.AppModuleError.failed('/app.js', new Error('x')),
       queue.AppModuleError.noApplication('/app.js', []),
+      queue.AppModuleError.invalidPackageJson('/package.json', 'x'),
       queue.WorkerInterruptedError.bySignal('SIGINT', ['a']),
     ];
     for (const error of made) {
