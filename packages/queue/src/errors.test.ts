@@ -31,12 +31,13 @@ describe('errors', () => {
       E_RATE_LIMITER_NOT_FOUND: [queue.RateLimiterNotFoundError.named('backups', [])],
       E_INVALID_RATE_LIMIT: [queue.InvalidRateLimitError.because('x')],
       E_CLI_UNKNOWN_COMMAND: [queue.CliUsageError.unknownCommand('x', ['queue:work'])],
-      E_CLI_MISSING_OPTION: [queue.CliUsageError.missingOption('queue:work', '--app', 'epilogue queue:work --app app.js')],
+      E_CLI_MISSING_APP: [queue.CliUsageError.missingApp('queue:work')],
       E_CLI_INVALID_OPTION: [queue.CliUsageError.invalidOption('--concurrency', 'a whole number', 'x')],
       E_CLI_INVALID_ARGUMENTS: [queue.CliUsageError.invalidArguments('queue:work', 'x')],
       E_APP_MODULE_NOT_FOUND: [queue.AppModuleError.notFound('app.js', '/app.js')],
       E_APP_MODULE_FAILED: [queue.AppModuleError.failed('/app.js', new Error('x'))],
       E_APP_MODULE_NO_APPLICATION: [queue.AppModuleError.noApplication('/app.js', [])],
+      E_APP_PACKAGE_JSON_INVALID: [queue.AppModuleError.invalidPackageJson('/package.json', 'x')],
       E_WORKER_INTERRUPTED: [queue.WorkerInterruptedError.bySignal('SIGINT', ['a'])],
     });
   });

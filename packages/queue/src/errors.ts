@@ -368,14 +368,17 @@ export class CliUsageError extends EpilogueError {
   }
 
   /**
+   * No app module was named: not with `--app`, not in `EPILOGUE_APP`, not in a `package.json`.
+   *
    * @param command - The command that needs it.
-   * @param option - The option, such as `--app`.
-   * @param example - A usage example that gives it.
    */
-  static missingOption(command: string, option: string, example: string): CliUsageError {
+  static missingApp(command: string): CliUsageError {
     return new CliUsageError(
-      'E_CLI_MISSING_OPTION',
-      `${command} needs the ${option} option, for example: ${example}.`,
+      'E_CLI_MISSING_APP',
+      `${command} needs the app module, the built file that exports your Application. Name it in one ` +
+        `of three ways: the --app option (epilogue ${command} --app ./dist/app.js), the EPILOGUE_APP ` +
+        'environment variable (EPILOGUE_APP=./dist/app.js), or an "epilogue" field in your package.json ' +
+        '("epilogue": { "app": "./dist/app.js" }, relative to that package.json).',
     );
   }
 
@@ -398,18 +401,41 @@ export class CliUsageError extends EpilogueError {
   }
 }
 
-/** Thrown by the `epilogue` CLI when the `--app` module does not give it an application. */
+/**
+ * Thrown by the `epilogue` CLI when the app module (from `--app`, `EPILOGUE_APP` or `package.json`)
+ * does not give it an application.
+ */
 export class AppModuleError extends EpilogueError {
   /**
    * @param given - The path as given.
    * @param resolved - The absolute path it was looked for at.
    * @param source - Where the path came from. Default: `--app`.
+   * @param relativeTo - What a relative path is resolved against. Default: `the current directory`.
    */
-  static notFound(given: string, resolved: string, source = '--app'): AppModuleError {
+  static notFound(
+    given: string,
+    resolved: string,
+    source = '--app',
+    relativeTo = 'the current directory',
+  ): AppModuleError {
     return new AppModuleError(
       'E_APP_MODULE_NOT_FOUND',
       `No app module at ${resolved} (from ${source} ${given}). Point ${source} at the built JavaScript file ` +
-        'that exports your Application, relative to the current directory.',
+        `that exports your Application, relative to ${relativeTo}.`,
+    );
+  }
+
+  /**
+   * A `package.json` the CLI read for its `"epilogue": { "app": ... }` field cannot give it a path.
+   *
+   * @param file - The `package.json`'s absolute path.
+   * @param problem - What is wrong with it.
+   */
+  static invalidPackageJson(file: string, problem: string): AppModuleError {
+    return new AppModuleError(
+      'E_APP_PACKAGE_JSON_INVALID',
+      `${file} cannot name the app module: ${problem}. Fix it to read "epilogue": { "app": "./dist/app.js" } ` +
+        '(relative to that package.json), or name the module with --app or EPILOGUE_APP.',
     );
   }
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { buildPackages, repositoryRoot } from '../../../../test/adapters/build-packages.js';
 import { fixture, jsonLinesOf, until } from './fixtures/test-io.js';
 
@@ -13,11 +13,14 @@ beforeAll(() => buildPackages(['core', 'bus', 'queue']), 120_000);
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'epilogue-cli-'))));
 afterEach(() => dir && rmSync(dir, { recursive: true, force: true }));
 
-/** Starts the built bin with these arguments and fixture settings. */
-function epilogue(args: string[], env: Record<string, string> = {}) {
+/**
+ * Starts the built bin with these arguments and fixture settings, in `cwd` (default: the
+ * repository), without an `EPILOGUE_APP` of the shell running the tests unless given.
+ */
+function epilogue(args: string[], env: Record<string, string> = {}, cwd = repositoryRoot) {
   const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: repositoryRoot,
-    env: { ...process.env, ...env },
+    cwd,
+    env: { ...process.env, EPILOGUE_APP: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const run = { child, out: '', err: '', exited: new Promise<number | null>((resolve) => child.on('exit', resolve)) };
@@ -82,5 +85,40 @@ describe('the epilogue bin', () => {
     expect(await run.exited).toBe(1);
     expect(run.out).toBe('');
     expect(run.err).toMatch(/^error \[E_APP_MODULE_NOT_FOUND\]: No app module at /);
+  });
+
+  describe('without --app', () => {
+    /** Works three jobs of the fixture app found without --app, and checks they ran. */
+    async function worksTheFixtureApp(run: ReturnType<typeof epilogue>) {
+      expect(await run.exited).toBe(0);
+      expect(run.err).toBe('');
+      const lines = jsonLinesOf(run.out);
+      expect(lines.filter((line) => line.event === 'processed')).toHaveLength(3);
+      expect(lines.at(-1)).toEqual({ event: 'stopped', reason: 'empty', jobs: 3 });
+    }
+
+    it('loads the app EPILOGUE_APP names, relative to the working directory', async () => {
+      const env = { EPILOGUE_APP: relative(dir, APP), EPILOGUE_FIXTURE_JOBS: '3' };
+      await worksTheFixtureApp(epilogue(['queue:work', '--stop-when-empty', '--json'], env, dir));
+    });
+
+    it("loads the app of the nearest package.json's epilogue.app, relative to that package.json", async () => {
+      const project = join(dir, 'shop');
+      mkdirSync(join(project, 'scripts'), { recursive: true });
+      const app = relative(project, APP);
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'shop', epilogue: { app } }));
+      const env = { EPILOGUE_FIXTURE_JOBS: '3' };
+      await worksTheFixtureApp(epilogue(['queue:work', '--stop-when-empty', '--json'], env, join(project, 'scripts')));
+    });
+
+    it('exits 1 naming --app, EPILOGUE_APP and package.json when none gives the app', async () => {
+      const run = epilogue(['queue:failed'], {}, dir);
+      expect(await run.exited).toBe(1);
+      expect(run.out).toBe('');
+      expect(run.err).toMatch(/^error \[E_CLI_MISSING_APP\]: queue:failed needs the app module/);
+      for (const way of ['--app', 'EPILOGUE_APP', '"epilogue": { "app": "./dist/app.js" }']) {
+        expect(run.err).toContain(way);
+      }
+    });
   });
 });

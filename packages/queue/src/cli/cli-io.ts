@@ -15,8 +15,13 @@ export interface CliIo {
   readonly stdout: CliStream;
   /** Where errors go. */
   readonly stderr: CliStream;
-  /** The directory `--app` is resolved against. Default: `process.cwd()`. */
+  /**
+   * The directory `--app` and `EPILOGUE_APP` are resolved against, and where the search for a
+   * `package.json` with an `"epilogue": { "app": ... }` field starts. Default: `process.cwd()`.
+   */
   readonly cwd?: string;
+  /** The environment `EPILOGUE_APP` is read from. Default: `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /**
    * Listens for SIGTERM and SIGINT while `queue:work` runs, and returns a function that stops
    * listening. Without it the worker installs no signal handlers.

@@ -57,7 +57,9 @@ export const appOption: CliOption = {
   name: 'app',
   type: 'string',
   value: '<path>',
-  description: 'The module that exports your configured Application (or a function returning it); required',
+  description:
+    'The module that exports your configured Application (or a function returning it); ' +
+    'default: EPILOGUE_APP, else "epilogue.app" in the nearest package.json',
 };
 
 /** `--connection`. */

@@ -1,10 +1,12 @@
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Application } from '@epilogue/core';
 import { runCli } from '@epilogue/queue';
 import { useApp } from './fixtures/current-app.js';
 import { fixture, jsonLinesOf, testIo } from './fixtures/test-io.js';
 
-async function cli(args: string[], options: { cwd?: string } = {}) {
+async function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const io = testIo(options);
   const code = await runCli(args, io.io);
   return { code, out: io.out, err: io.err };
@@ -68,13 +70,16 @@ describe('epilogue usage errors', () => {
     );
   });
 
-  it('needs --app', async () => {
+  it('needs an app module, and names the three ways to give one', async () => {
     expect(await cli(['queue:failed'])).toEqual({
       code: 1,
       out: '',
       err:
-        'error [E_CLI_MISSING_OPTION]: queue:failed needs the --app option, for example: ' +
-        'epilogue queue:failed --app ./dist/app.js.\n',
+        'error [E_CLI_MISSING_APP]: queue:failed needs the app module, the built file that exports your ' +
+        'Application. Name it in one of three ways: the --app option (epilogue queue:failed --app ' +
+        './dist/app.js), the EPILOGUE_APP environment variable (EPILOGUE_APP=./dist/app.js), or an ' +
+        '"epilogue" field in your package.json ("epilogue": { "app": "./dist/app.js" }, relative to that ' +
+        'package.json).\n',
     });
   });
 
@@ -85,7 +90,7 @@ describe('epilogue usage errors', () => {
       {
         event: 'error',
         name: 'CliUsageError',
-        code: 'E_CLI_MISSING_OPTION',
+        code: 'E_CLI_MISSING_APP',
         message: expect.stringContaining('--app'),
       },
     ]);
@@ -140,3 +145,71 @@ describe('epilogue --app', () => {
     expect(err).toMatch(/\n {2}caused by: RangeError: The database at db\.internal:5432 is unreachable\n {4}at /);
   });
 });
+
+describe('epilogue without --app', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'epilogue-app-default-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const packageJson = (json: unknown, at = dir) => writeFileSync(join(at, 'package.json'), JSON.stringify(json));
+  const factoryOutput = { code: 0, out: 'No failed jobs on the "factory" connection.\n', err: '' };
+
+  it('prefers --app to EPILOGUE_APP and package.json', async () => {
+    packageJson({ epilogue: { app: './missing-from-package.js' } });
+    const env = { EPILOGUE_APP: './missing-from-env.js' };
+    expect(await cli(['queue:failed', '--app', fixture('default-factory.ts')], { cwd: dir, env })).toEqual(
+      factoryOutput,
+    );
+  });
+
+  it('prefers EPILOGUE_APP to package.json, resolved against the working directory', async () => {
+    packageJson({ epilogue: { app: './missing-from-package.js' } });
+    expect(await cli(['queue:failed'], { cwd: fixture('.'), env: { EPILOGUE_APP: 'default-factory.ts' } })).toEqual(
+      factoryOutput,
+    );
+    const { err } = await cli(['queue:failed'], { cwd: dir, env: { EPILOGUE_APP: 'dist/app.js' } });
+    expect(err).toBe(
+      `error [E_APP_MODULE_NOT_FOUND]: No app module at ${join(dir, 'dist', 'app.js')} (from EPILOGUE_APP ` +
+        'dist/app.js). Point EPILOGUE_APP at the built JavaScript file that exports your Application, ' +
+        'relative to the current directory.\n',
+    );
+  });
+
+  it("takes the nearest package.json's epilogue.app, resolved against that package.json's directory", async () => {
+    const project = join(dir, 'project');
+    mkdirSync(join(project, 'src', 'deep'), { recursive: true });
+    packageJson({ name: 'outer', epilogue: { app: './not-this-one.js' } });
+    packageJson({ name: 'project', epilogue: { app: './dist/app.js' } }, project);
+    writeFileSync(join(project, 'src', 'package.json'), JSON.stringify({ name: 'no-epilogue-field' }));
+    const { code, err } = await cli(['queue:failed'], { cwd: join(project, 'src', 'deep') });
+    expect(code).toBe(1);
+    const file = join(project, 'package.json');
+    expect(err).toBe(
+      `error [E_APP_MODULE_NOT_FOUND]: No app module at ${join(project, 'dist', 'app.js')} (from ` +
+        `"epilogue.app" in ${file} ./dist/app.js). Point "epilogue.app" in ${file} at the built JavaScript ` +
+        `file that exports your Application, relative to the directory of ${file}.\n`,
+    );
+  });
+
+  it('loads the app a package.json names', async () => {
+    packageJson({ epilogue: { app: fixture('default-factory.ts') } });
+    expect(await cli(['queue:failed'], { cwd: dir })).toEqual(factoryOutput);
+  });
+
+  it('says what is wrong with a package.json it cannot read the setting from', async () => {
+    writeFileSync(join(dir, 'package.json'), '{ "name": ');
+    const broken = await cli(['queue:failed'], { cwd: dir });
+    expect(broken.code).toBe(1);
+    expect(broken.err).toContain(
+      `error [E_APP_PACKAGE_JSON_INVALID]: ${join(dir, 'package.json')} cannot name the app module: ` +
+        'it is not valid JSON (',
+    );
+    packageJson({ epilogue: { application: './dist/app.js' } });
+    expect((await cli(['queue:failed'], { cwd: dir })).err).toBe(
+      `error [E_APP_PACKAGE_JSON_INVALID]: ${join(dir, 'package.json')} cannot name the app module: its ` +
+        '"epilogue" field has no "app" path. Fix it to read "epilogue": { "app": "./dist/app.js" } (relative ' +
+        'to that package.json), or name the module with --app or EPILOGUE_APP.\n',
+    );
+  });
+});
+
