@@ -114,6 +114,20 @@ describeWithRedis('bull-board over Epilogue jobs (local Redis)', () => {
     expect((await failedTab()).counts.failed).toBe(0);
   });
 
+  it('runs every job of a dashboard Retry all once, and forgets their records', async () => {
+    await failOne('ada');
+    await failOne('grace');
+    healthy = true;
+    const response = await fetch(`${base}/queues/default/retry/failed`, { method: 'PUT' });
+    expect(response.status).toBeLessThan(300);
+    await work();
+    expect(ran.sort((a, b) => a.label.localeCompare(b.label))).toEqual([
+      { label: 'ada', attempt: 1 },
+      { label: 'grace', attempt: 1 },
+    ]);
+    expect(await manager.failedJobs().list()).toEqual([]);
+  });
+
   it('gives a job retried from the dashboard that fails again a new record and a new copy', async () => {
     const id = await failOne('alan');
     await fetch(`${base}/queues/default/${id}/retry`, { method: 'PUT' });
