@@ -10,7 +10,7 @@ import {
   type FailedJobStore,
 } from '@epilogue/queue';
 import type { Redis } from 'ioredis';
-import type { QueueFetcher, StoredData, StoredJob } from './queue-fetcher.js';
+import type { Fetched, QueueFetcher, StoredData, StoredJob } from './queue-fetcher.js';
 
 /** What a consumer needs from its driver. */
 export interface ConsumerParts {
@@ -18,6 +18,8 @@ export interface ConsumerParts {
   readonly fetchers: readonly QueueFetcher[];
   /** A connection of its own for the blocking wait on the queues' markers. */
   readonly blocking: Redis;
+  /** A connection for the few commands BullMQ has no call for. */
+  readonly commands: Redis;
   /** Where jobs that failed for good are recorded. */
   readonly failedJobs: FailedJobStore;
   /** The longest a blocking wait lasts before the consumer looks at its queues again, in ms. */
@@ -33,8 +35,9 @@ const RETRY_AFTER_ERROR_MS = 1000;
  * asking each queue in order of preference for a ready job; when none is, it blocks on the
  * queues' marker keys (BZPOPMIN over all of them, as a BullMQ worker does over one) until a job
  * is added, a delayed job is due, or a running job settles. BullMQ holds and renews the lock of
- * each running job; outcomes become BullMQ moves: completed (removed), delayed (released), or
- * completed after a record in the failed store (failed).
+ * each running job; outcomes become BullMQ moves: completed (removed, or kept when the driver
+ * keeps completed jobs), delayed (released), or failed after a record in the failed store (the
+ * job stays in BullMQ's failed set, as a copy for dashboards).
  */
 export class BullMQConsumer implements Consumer {
   readonly #handler: DeliveryHandler;
@@ -191,15 +194,36 @@ export class BullMQConsumer implements Consumer {
 
   #start(job: StoredJob, token: string, fetcher: QueueFetcher): void {
     this.#drained = false;
-    const delivery = deliveryOf(job, fetcher.name);
     fetcher.track(job, token);
-    const settled = deliver(this.#handler, delivery)
-      .then((outcome) => this.#settle(job, token, fetcher, delivery, outcome))
-      .finally(() => {
-        this.#running.delete(settled);
-        this.#wake?.();
-      });
+    const settled = this.#process(job, token, fetcher).finally(() => {
+      this.#running.delete(settled);
+      this.#wake?.();
+    });
     this.#running.add(settled);
+  }
+
+  async #process(job: StoredJob, token: string, fetcher: QueueFetcher): Promise<void> {
+    try {
+      // Jobs of this driver finish once (completed and removed, or failed for good): one that
+      // finished before was retried from a dashboard, and runs as `queue:retry` would run it.
+      if (job.attemptsMade > 0) await this.#restart(job, fetcher);
+    } catch (error) {
+      // Still active, and no longer renewed: the stalled-job check puts it back, and the next
+      // consumer to take it tries again.
+      fetcher.untrack(job);
+      this.#options.onError?.(error);
+      return;
+    }
+    const delivery = deliveryOf(job, fetcher.name);
+    const outcome = await deliver(this.#handler, delivery);
+    await this.#settle(job, token, fetcher, delivery, outcome);
+  }
+
+  // A first attempt again, without the exceptions of the runs before; its failed-store record
+  // goes once it runs (forgetting it leaves the job alone: it is no longer in the failed set).
+  async #restart(job: StoredJob, fetcher: QueueFetcher): Promise<void> {
+    await fetcher.restart(job, { body: deliveryOf(job, fetcher.name).body, exceptions: 0 }, this.#parts.commands);
+    await this.#parts.failedJobs.forget(job.id!);
   }
 
   async #settle(job: StoredJob, token: string, fetcher: QueueFetcher, delivery: Delivery, outcome: DeliveryOutcome) {
@@ -208,14 +232,20 @@ export class BullMQConsumer implements Consumer {
         await fetcher.release(job, token, { body: delivery.body, exceptions: outcome.exceptions }, outcome.delayMs);
         return;
       }
-      if (outcome.type === 'fail') {
-        await this.#parts.failedJobs.log(failedRecord(delivery, outcome.error, Date.now()));
-      }
-      // Completed, deleted, or failed and recorded: gone from the queue. A job of the first
-      // queue brings the next one of that queue back with it, which is the job the consumer
-      // would take next anyway: one round trip per job instead of two.
+      // Completed, deleted, or failed and recorded (and shown in BullMQ's failed set): gone
+      // from the queue. A job of the first queue brings the next one of that queue back with
+      // it, which is the job the consumer would take next anyway: one round trip per job
+      // instead of two.
       const fetchNext = !this.#stopping && fetcher === this.#parts.fetchers[0];
-      const { job: next, dueAt } = await fetcher.complete(job, token, fetchNext);
+      let fetched: Fetched;
+      if (outcome.type === 'fail') {
+        const record = failedRecord(delivery, outcome.error, Date.now());
+        await this.#parts.failedJobs.log(record);
+        fetched = await fetcher.fail(job, token, failedReason(outcome.error, record.exception), fetchNext);
+      } else {
+        fetched = await fetcher.complete(job, token, fetchNext);
+      }
+      const { job: next, dueAt } = fetched;
       this.#due(dueAt);
       // Taken, so it runs, even when stop() began meanwhile (stop waits for it).
       if (next !== undefined) this.#start(next, token, fetcher);
@@ -246,4 +276,14 @@ function deliveryOf(job: StoredJob, queue: string): Delivery {
   const body = typeof data?.body === 'string' ? data.body : String(JSON.stringify(data ?? null));
   const exceptions = Number.isSafeInteger(data?.exceptions) ? (data!.exceptions as number) : 0;
   return { id: job.id!, queue, body, attempts: job.attemptsStarted, exceptions };
+}
+
+// What BullMQ's failed set shows: the error's message (with its code) as the failed reason, and
+// the stack as the failed store keeps it.
+function failedReason(error: unknown, exception: string): Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : `Non-error thrown: ${String(error)}`;
+  const reason = new Error(typeof code === 'string' ? `[${code}] ${message}` : message);
+  reason.stack = exception;
+  return reason;
 }

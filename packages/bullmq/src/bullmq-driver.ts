@@ -18,6 +18,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { BullMQConsumer } from './bullmq-consumer.js';
 import { QueueFetcher, type StoredData } from './queue-fetcher.js';
 import { RedisAtomicStore } from './redis-atomic-store.js';
+import { MirroredFailedJobStore } from './mirrored-failed-job-store.js';
 import { RedisFailedJobStore } from './redis-failed-job-store.js';
 
 /** Options of `new BullMQDriver()`. */
@@ -53,8 +54,18 @@ export interface BullMQDriverOptions {
    * outage to end, and a job whose dispatch failed is not sent once Redis is back. Default: 5,000.
    */
   pushTimeoutMs?: number;
-  /** Where jobs that failed for good are recorded. Default: a `RedisFailedJobStore` under the prefix. */
+  /**
+   * Where jobs that failed for good are recorded. Default: a `RedisFailedJobStore` under the
+   * prefix. It is the source of truth for `queue:failed` and `queue:retry`; the driver also leaves
+   * each failed job in BullMQ's failed set for dashboards, and removes that copy when the record
+   * is forgotten or flushed.
+   */
   failedJobs?: FailedJobStore;
+  /**
+   * How many completed jobs BullMQ keeps per queue (the newest), for a dashboard's completed tab.
+   * Default: 0, a completed job is removed at once.
+   */
+  keepCompleted?: number;
 }
 
 /**
@@ -64,8 +75,11 @@ export interface BullMQDriverOptions {
  * - BullMQ moves each job to active atomically, so one worker runs it at a time, and holds a
  *   lock on it that is renewed while it runs. When a worker dies (even with SIGKILL), the lock
  *   expires and BullMQ's stalled-job check puts the job back; it runs again as a later attempt.
- * - Delays and releases are BullMQ delayed jobs. Completed jobs are removed from Redis.
- * - Failed jobs are kept in Redis (`RedisFailedJobStore`), so every machine sees the same ones.
+ * - Delays and releases are BullMQ delayed jobs. Completed jobs are removed from Redis, unless
+ *   `keepCompleted` says to keep the newest.
+ * - Failed jobs are kept in Redis (`RedisFailedJobStore`), so every machine sees the same ones,
+ *   and in BullMQ's failed set, so that a dashboard on BullMQ (bull-board) shows, retries and
+ *   cleans them: see docs/dashboard.md.
  * - The locks and counters of `WithoutOverlapping`, `RateLimited`, `ThrottlesExceptions` and
  *   unique jobs are kept in Redis (`RedisAtomicStore`), so the limits hold across machines.
  *
@@ -85,7 +99,10 @@ export class BullMQDriver implements QueueDriver {
 
   readonly #connection: RedisOptions | Redis;
   readonly #options: Required<
-    Pick<BullMQDriverOptions, 'lockDurationMs' | 'stalledIntervalMs' | 'blockTimeoutMs' | 'pushTimeoutMs'>
+    Pick<
+      BullMQDriverOptions,
+      'lockDurationMs' | 'stalledIntervalMs' | 'blockTimeoutMs' | 'pushTimeoutMs' | 'keepCompleted'
+    >
   >;
   readonly #queues = new Map<string, Queue<StoredData, void, string>>();
   readonly #consumers = new Set<BullMQConsumer>();
@@ -112,6 +129,7 @@ export class BullMQDriver implements QueueDriver {
       stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
       blockTimeoutMs: options.blockTimeoutMs ?? 5_000,
       pushTimeoutMs: options.pushTimeoutMs ?? 5_000,
+      keepCompleted: options.keepCompleted ?? 0,
     };
     this.#client = this.#redis();
     // Without a listener ioredis prints every reconnection error; the commands that fail reject
@@ -132,7 +150,8 @@ export class BullMQDriver implements QueueDriver {
     this.#producer.on('ready', () => {
       this.#lastError = undefined;
     });
-    this.failedJobs = options.failedJobs ?? new RedisFailedJobStore(this.#client, this.prefix);
+    const records = options.failedJobs ?? new RedisFailedJobStore(this.#client, this.prefix);
+    this.failedJobs = new MirroredFailedJobStore(records, (name) => this.#queue(name));
     this.atomics = new RedisAtomicStore(this.#client, this.prefix);
   }
 
@@ -143,7 +162,12 @@ export class BullMQDriver implements QueueDriver {
     await this.#queue(options.queue).add(
       'job',
       { body, exceptions: 0 },
-      { jobId: id, delay: options.delayMs ?? 0, removeOnComplete: true, removeOnFail: true },
+      {
+        jobId: id,
+        delay: options.delayMs ?? 0,
+        removeOnComplete: this.#options.keepCompleted > 0 ? { count: this.#options.keepCompleted } : true,
+        removeOnFail: false,
+      },
     );
     return { id };
   }
@@ -166,6 +190,7 @@ export class BullMQDriver implements QueueDriver {
     const consumer: BullMQConsumer = new BullMQConsumer(handler, options, {
       fetchers,
       blocking: this.#redis(),
+      commands: this.#client,
       failedJobs: this.failedJobs,
       blockTimeoutMs: this.#options.blockTimeoutMs,
       detach: () => this.#consumers.delete(consumer),
@@ -282,6 +307,10 @@ function checkOptions(options: BullMQDriverOptions): void {
     if (value !== undefined && !(Number.isFinite(value) && value > 0 && value <= LONGEST_TIMER_MS)) {
       problems.push(`${name} must be ms > 0 and at most ${LONGEST_TIMER_MS} (got ${value})`);
     }
+  }
+  const { keepCompleted } = options ?? {};
+  if (keepCompleted !== undefined && !(Number.isSafeInteger(keepCompleted) && keepCompleted >= 0)) {
+    problems.push(`keepCompleted must be a whole number of jobs, 0 or more (got ${keepCompleted})`);
   }
   if (problems.length > 0) throw InvalidQueueConfigError.because(`BullMQDriver options: ${problems.join('; ')}.`);
 }

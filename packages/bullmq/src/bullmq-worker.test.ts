@@ -249,6 +249,7 @@ describeWithRedis('Worker on BullMQDriver (local Redis)', () => {
     expect(() => new BullMQDriver({ connection: REDIS, prefix: '' })).toThrow(/prefix must be a non-empty string/);
     expect(() => new BullMQDriver({ connection: REDIS, lockDurationMs: -1 })).toThrow(/lockDurationMs must be ms > 0/);
     expect(() => new BullMQDriver(undefined as never)).toThrow(/connection must be Redis connection options/);
+    expect(() => new BullMQDriver({ connection: REDIS, keepCompleted: 1.5 })).toThrow(/keepCompleted must be a whole number/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { Worker as BullWorker, type Job, type JobJson, type WorkerOptions as BullWorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 
 /** The BullMQ job data the driver writes: the payload text and the exceptions reported so far. */
 export interface StoredData {
@@ -69,6 +70,33 @@ export class QueueFetcher extends BullWorker<StoredData, void, string> {
     if (!Array.isArray(next)) return { dueAt: 0 };
     const [data, id, , dueAt] = next as Reply;
     return this.#fetched(data, id, dueAt, token);
+  }
+
+  /**
+   * Moves a running job that failed for good to BullMQ's failed set, where dashboards show it
+   * with `error`'s message as the failed reason and its stack; like `complete`, it can take the
+   * next ready job in the same round trip. The copy is kept whatever the job was pushed with.
+   */
+  async fail(job: StoredJob, token: string, error: Error, fetchNext: boolean): Promise<Fetched> {
+    job.opts.removeOnFail = false;
+    const next: unknown = await job.moveToFailed(error, token, fetchNext);
+    if (!Array.isArray(next)) return { dueAt: 0 };
+    const [data, id, , dueAt] = next as Reply;
+    return this.#fetched(data, id, dueAt, token);
+  }
+
+  /**
+   * Makes a job taken again after it had finished (retried from a dashboard: BullMQ's
+   * `job.retry()` keeps its attempt counts) a first attempt again, with new data, while this
+   * consumer holds its lock.
+   *
+   * @param redis - A connection to the queue's Redis for the write.
+   */
+  async restart(job: StoredJob, data: StoredData, redis: Redis): Promise<void> {
+    await redis.hset(this.toKey(job.id!), 'ats', 1, 'atm', 0, 'data', JSON.stringify(data));
+    job.attemptsStarted = 1;
+    job.attemptsMade = 0;
+    job.data = data;
   }
 
   /**
