@@ -26,8 +26,8 @@ export function withSdk(env: Record<string, string> = {}): ProcessOptions {
 }
 
 /** Starts `script` in a process with the test SDK registered. */
-export function startTraced(prefix: string, script: string, env: Record<string, string> = {}): Started {
-  return startProcess(prefix, script, [], withSdk(env));
+export function startTraced(prefix: string, script: string, env: Record<string, string> = {}, args: readonly string[] = []): Started {
+  return startProcess(prefix, script, args, withSdk(env));
 }
 
 /** The spans a process wrote so far. */
