@@ -1,4 +1,4 @@
-import { Dispatcher } from '@epilogue/bus';
+import { Dispatcher, jobName } from '@epilogue/bus';
 import { traceContextFrom, traced, type Application, type Scope } from '@epilogue/core';
 import type { AtomicStore } from '../atomics/atomic-store.js';
 import { applicationMemoryStore } from '../atomics/memory-atomic-store.js';
@@ -143,8 +143,9 @@ export class JobRunner {
   #traced(decoded: DecodedJob, delivery: Delivery, lost: LostAttempt | undefined): Promise<RunReport> {
     const { payload } = decoded;
     const { connection } = this.#options;
+    const job = jobName(decoded.job);
     const attributes = {
-      ...messagingAttributes('process', connection, delivery.queue, payload.job),
+      ...messagingAttributes('process', connection, delivery.queue, job),
       'messaging.message.id': payload.id,
       'epilogue.job.attempt': delivery.attempts,
     };
@@ -157,7 +158,7 @@ export class JobRunner {
       span?.setAttributes({ 'epilogue.job.outcome': report.outcome.type });
       const durationMs = performance.now() - started;
       const { queue, attempts: attempt } = delivery;
-      recordAttempt({ connection, queue, job: payload.job, attempt, createdAt: payload.createdAt, startedAt, durationMs, outcome: report.outcome.type });
+      recordAttempt({ connection, queue, job, attempt, createdAt: payload.createdAt, startedAt, durationMs, outcome: report.outcome.type });
       return report;
     });
   }
