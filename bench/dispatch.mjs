@@ -3,17 +3,59 @@
 // `dispatchNow` without pipes, with one pass-through pipe, a `Pipeline` without pipes, and
 // @nestjs/cqrs `CommandBus.execute` with an equally trivial handler.
 //
+// It also measures what OpenTelemetry costs when no SDK is registered: a scope's end with one
+// after-response callback, and a dispatch to a sync queue connection, in a child where
+// @opentelemetry/api is installed and in one where it cannot be resolved (as if not installed).
+//
 // The measurement runs in a fresh child process (`node bench/dispatch.mjs --child`), so the JIT
 // state of the orchestrator does not leak into it. Every subject runs in every round, in a
 // rotating order; each sample is a tight loop of awaited calls, calibrated to ~50 ms.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { hideOtelApi } from './lib/hide-otel-api.mjs';
 import { importPackage } from './lib/paths.mjs';
 import { machineCpuSeconds } from './lib/quiet.mjs';
 import { median, roundOrder } from './lib/stats.mjs';
 
 const SAMPLE_MS = 50;
+
+/**
+ * The subjects OpenTelemetry instruments: a scope's end with one callback (a span per step when
+ * the API is there) and a dispatch to the sync connection (a send and a process span).
+ */
+async function otelSubjects() {
+  await import('reflect-metadata');
+  const { Application } = await importPackage('core');
+  const { Job, ShouldQueue } = await importPackage('bus');
+  const { configureQueues, SyncDriver } = await importPackage('queue');
+  class Noop extends Job {
+    async handle() {
+      return 1;
+    }
+  }
+  class QueuedNoop extends Job {
+    async handle() {
+      return 1;
+    }
+  }
+  ShouldQueue()(QueuedNoop);
+  const app = new Application({ report: (error) => console.error('[bench] reported', error) });
+  configureQueues(app, { default: 'sync', connections: { sync: new SyncDriver() } });
+  const callback = () => new Noop().handle();
+  return {
+    'scope end, 1 callback': async (n) => {
+      for (let i = 0; i < n; i++) {
+        const scope = app.createScope('console');
+        scope.terminating(callback, 'Noop');
+        await scope.finish(true);
+      }
+    },
+    'dispatch to a sync connection': async (n) => {
+      for (let i = 0; i < n; i++) await QueuedNoop.dispatch();
+    },
+  };
+}
 
 /** Builds the subjects: name → async function running `n` awaited operations. */
 async function subjects() {
@@ -86,8 +128,8 @@ async function sample(fn, n) {
 }
 
 /** Runs inside the child: calibrates, warms up, measures, and returns ops/s per subject per round. */
-async function measureAll(rounds) {
-  const fns = await subjects();
+async function measureAll(rounds, build = subjects) {
+  const fns = await build();
   const names = Object.keys(fns);
   const sizes = {};
   for (const name of names) {
@@ -130,13 +172,44 @@ async function measureAll(rounds) {
 export const title = 'dispatchNow vs a direct await job.handle()';
 
 /** Runs the measurement in a child process and returns table rows. */
-export async function run({ log, microRounds }) {
-  const child = fork(fileURLToPath(import.meta.url), ['--child', String(microRounds)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+async function measureInChild(args) {
+  const child = fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [message] = await once(child, 'message');
   await once(child, 'exit');
   if (message.error) throw new Error(message.error);
+  return message;
+}
+
+// The OpenTelemetry rows: each subject with @opentelemetry/api installed and no SDK registered,
+// against the same subject where the API cannot be resolved. The two run in separate children,
+// alternately, so they are noisier than the interleaved rows above.
+async function otelRows({ log, microRounds }) {
+  const rounds = Math.max(3, Math.ceil(microRounds / 4));
+  const runs = { absent: [], present: [] };
+  for (let i = 0; i < 4; i++) {
+    for (const mode of i % 2 === 0 ? ['absent', 'present'] : ['present', 'absent']) {
+      runs[mode].push((await measureInChild(['--otel-child', String(rounds), mode])).samples);
+    }
+  }
+  const opsOf = (mode, name) => median(runs[mode].flatMap((samples) => samples[name]));
+  const names = Object.keys(runs.absent[0]);
+  log(`    OpenTelemetry, no SDK: ${names.map((name) => `${name} ${Math.round(opsOf('present', name)).toLocaleString('en-US')}/s with the API, ${Math.round(opsOf('absent', name)).toLocaleString('en-US')}/s without`).join(' | ')}`);
+  return names.map((name) => ({
+    group: 'dispatch',
+    subject: `${name}, @opentelemetry/api installed, no SDK`,
+    baseline: 'the same without @opentelemetry/api',
+    metric: 'ops/s',
+    value: opsOf('present', name),
+    baselineValue: opsOf('absent', name),
+    ratio: opsOf('present', name) / opsOf('absent', name),
+    target: '≈ 1.00× (noisy)',
+    pass: undefined,
+    notes: ['separate processes: noisy on a shared machine'],
+  }));
+}
+
+export async function run({ log, microRounds }) {
+  const message = await measureInChild(['--child', String(microRounds)]);
   const samples = message.samples;
   if (message.repeated > 0) log(`    (${message.repeated} round(s) measured again: other processes took CPU)`);
   const ratio = (name, base = 'direct') => median(samples[name].map((ops, i) => ops / samples[base][i]));
@@ -176,12 +249,23 @@ export async function run({ log, microRounds }) {
       pass: ratio('dispatchNow', 'nest CommandBus.execute') > 1,
       notes: [`Nest itself: ${nestRatio.toFixed(2)}× direct`],
     },
+    ...(await otelRows({ log, microRounds })),
   ];
 }
 
 if (process.argv[2] === '--child') {
   try {
     process.send(await measureAll(Number(process.argv[3]) || 10));
+  } catch (error) {
+    process.send({ error: String(error?.stack ?? error) });
+  }
+  process.disconnect();
+}
+
+if (process.argv[2] === '--otel-child') {
+  try {
+    if (process.argv[4] === 'absent') hideOtelApi();
+    process.send(await measureAll(Number(process.argv[3]) || 5, otelSubjects));
   } catch (error) {
     process.send({ error: String(error?.stack ?? error) });
   }

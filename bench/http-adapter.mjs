@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { compareThroughput } from './lib/compare.mjs';
+import { hideOtelApi } from './lib/hide-otel-api.mjs';
 import { importPackage } from './lib/paths.mjs';
 
 const BODY = 'Hello, World!';
@@ -44,6 +45,13 @@ export const servers = {
       response.end(BODY);
     });
     return { ...(await listen(createServer(listener))), app, jobs, handled: () => handled };
+  },
+
+  // The same server where @opentelemetry/api cannot be resolved, as if it were not installed
+  // (each server runs in a process of its own, so hiding it here touches no other row).
+  'epilogue-without-otel-api': async () => {
+    hideOtelApi();
+    return servers.epilogue();
   },
 
   'epilogue-no-job': async () => {
@@ -106,7 +114,8 @@ export function run(options) {
     import.meta.url,
     'node-http',
     {
-      epilogue: 'createRequestListener + 1 after-response job',
+      epilogue: 'createRequestListener + 1 after-response job (@opentelemetry/api installed, no SDK)',
+      'epilogue-without-otel-api': 'createRequestListener + 1 after-response job, without @opentelemetry/api',
       'epilogue-no-job': 'createRequestListener, no job',
       'bare-als': { label: 'bare + AsyncLocalStorage.run per request (reference)' },
       'bare-als-job': { label: "bare + AsyncLocalStorage.run + an async no-op on 'finish' (reference)" },

@@ -14,11 +14,17 @@ export interface Started {
   output: () => string;
 }
 
+/** What else a started process gets: Node's own flags (`--require ...`) and environment variables. */
+export interface ProcessOptions {
+  nodeArgs?: readonly string[];
+  env?: Record<string, string>;
+}
+
 /** Starts `node script ...args` in the repository's root, with EPILOGUE_TEST_PREFIX set to `prefix`. */
-export function startProcess(prefix: string, script: string, args: readonly string[] = []): Started {
-  const child = spawn(process.execPath, [script, ...args], {
+export function startProcess(prefix: string, script: string, args: readonly string[] = [], options: ProcessOptions = {}): Started {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], {
     cwd: root,
-    env: { ...process.env, EPILOGUE_TEST_PREFIX: prefix },
+    env: { ...process.env, ...options.env, EPILOGUE_TEST_PREFIX: prefix },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -31,8 +37,13 @@ export function startProcess(prefix: string, script: string, args: readonly stri
  * Starts a worker as a deployment does, `epilogue queue:work --app <appModule> ...args --json`:
  * it reports every job it processed as a line of JSON.
  */
-export function startWorkerProcess(prefix: string, appModule: string, args: readonly string[] = []): Started {
-  return startProcess(prefix, bin, ['queue:work', '--app', appModule, ...args, '--json']);
+export function startWorkerProcess(
+  prefix: string,
+  appModule: string,
+  args: readonly string[] = [],
+  options: ProcessOptions = {},
+): Started {
+  return startProcess(prefix, bin, ['queue:work', '--app', appModule, ...args, '--json'], options);
 }
 
 /** Waits for the process to exit and returns its exit code; prints its output when that is not 0. */

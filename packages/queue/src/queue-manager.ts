@@ -1,5 +1,5 @@
 import { holdUntilCommit, jobName, type PushOptions, type QueueConnection, type QueueConnectionResolver } from '@epilogue/bus';
-import { describe, type Application } from '@epilogue/core';
+import { describe, traced, type Application, type TracedSpan } from '@epilogue/core';
 import type { AtomicStore } from './atomics/atomic-store.js';
 import { applicationMemoryStore } from './atomics/memory-atomic-store.js';
 import { QueuedChains } from './chain/queued-chains.js';
@@ -11,6 +11,7 @@ import { PayloadCodec, type PayloadCodecOptions } from './payload/payload-codec.
 import { QueueEvents, type QueueEventListener, type QueueEventMap } from './queue-events.js';
 import { jobRegistry } from './registry/job-registry.js';
 import { uniqueLockOf } from './unique/should-be-unique.js';
+import { messagingAttributes } from './telemetry/messaging.js';
 import { JobRunner } from './worker/job-runner.js';
 
 /**
@@ -196,8 +197,24 @@ export class QueueManager implements QueueConnectionResolver {
       const push = () => this.#push(connection, driver, job, options);
       if (holdUntilCommit(this.#app, push, { job: jobName(job), connection })) return undefined;
     }
+    const queue = options.queue ?? this.defaultQueue;
+    const attributes = messagingAttributes('send', connection, queue, jobName(job));
+    return traced(`send ${queue}`, { kind: 'producer', attributes }, (span) =>
+      this.#write(connection, driver, job, { ...options, queue }, span),
+    );
+  }
+
+  // Writes the payload (carrying the send span's context, when there is one) and pushes it.
+  async #write(
+    connection: string,
+    driver: QueueDriver,
+    job: object,
+    options: PushOptions & { queue: string },
+    span: TracedSpan | undefined,
+  ): Promise<unknown> {
     const chain = options.chain === undefined ? undefined : this.chains.encode(options.chain);
-    const { payload, body } = this.payloads.encode(job, chain);
+    const { payload, body } = this.payloads.encode(job, chain, span?.carrier());
+    span?.setAttributes({ 'messaging.message.id': payload.id });
     const delay = options.delay ?? 0;
     if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
       throw InvalidJobOptionError.forOption(jobName(job), 'delay', 'seconds ≥ 0', delay);
@@ -208,7 +225,7 @@ export class QueueManager implements QueueConnectionResolver {
       this.events.emit('skipped', { job, connection, key: unique.key }, this.#reportListenerError);
       return null;
     }
-    const queue = options.queue ?? this.defaultQueue;
+    const queue = options.queue;
     let receipt: PushReceipt;
     try {
       receipt = await this.chains.push(driver, body, { id: payload.id, queue, delayMs: delay * 1000 });

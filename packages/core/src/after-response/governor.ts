@@ -1,6 +1,7 @@
 import { AfterResponseOverloadedError } from '../errors.js';
 import type { ErrorReporter } from '../reporter.js';
 import type { Step } from '../scope/step.js';
+import { watchGovernor } from '../telemetry/metrics.js';
 import { LoopLag } from './loop-lag.js';
 import { checkAfterResponseOptions, type AfterResponseOptions } from './options.js';
 
@@ -128,6 +129,7 @@ export class AfterResponseGovernor {
     this.maxLagMs = checked.maxLagMs;
     this.#report = report;
     this.#lag = new LoopLag(checked.maxLagMs);
+    watchGovernor(this);
   }
 
   /** Whether the backlog is over `maxPending`: plug it into a health check, or let an adapter answer 503. */

@@ -7,6 +7,8 @@ import { DEFERRED_CALLBACKS, type ScopeEnding } from './scope-ending.js';
 import type { ScopeOwner } from './scope-owner.js';
 import { scopeStorage } from './scope-storage.js';
 import { ReportedFailure, type Step } from './step.js';
+import { recordStepDuration } from '../telemetry/metrics.js';
+import { activeTraceContext, traced, type TracedAttributes, type TraceContext } from '../telemetry/tracing.js';
 import { TerminatingCallbacks, type TerminatingCallback } from './terminating-callbacks.js';
 
 // One settled promise serves every scope that has nothing to wait for.
@@ -51,6 +53,8 @@ export class Scope {
   #finished: Promise<void> | undefined;
   #resolveFinished: (() => void) | undefined;
   #draining: Promise<void> | undefined;
+  // The OpenTelemetry context the scope was created in (a request's span), when the API is installed.
+  readonly #trace: TraceContext | undefined = activeTraceContext();
 
   /**
    * @param app - The owning application.
@@ -216,7 +220,8 @@ export class Scope {
   async runStep(step: Step): Promise<boolean> {
     this.#running = step;
     try {
-      await this.run(() => step.call());
+      if (this.#trace === undefined) await this.run(() => step.call());
+      else await this.#tracedStep(step, this.#trace);
       return true;
     } catch (error) {
       if (error instanceof ReportedFailure) return false;
@@ -226,6 +231,16 @@ export class Scope {
     } finally {
       this.#running = undefined;
     }
+  }
+
+  // Each step gets a span under the scope's own context (the request's span), started now, after
+  // the response, and its duration is measured. See docs/observability.md.
+  #tracedStep(step: Step, parent: TraceContext): Promise<unknown> {
+    const attributes = stepAttributes(this.kind, step);
+    const started = performance.now();
+    return traced(`${step.phase === 'terminating' ? 'after-response' : step.phase} ${step.label}`, { parent, attributes }, async () => await this.run(() => step.call())).finally(() =>
+      recordStepDuration(performance.now() - started, attributes),
+    );
   }
 
   /**
@@ -311,4 +326,14 @@ export class Scope {
   #allows(callback: DeferredCallback): boolean {
     return this.#outcome !== false || callback.runsAlways;
   }
+}
+
+// What a step's span and duration carry: its phase, its name, and a job's class name.
+function stepAttributes(kind: ScopeKind, step: Step): TracedAttributes {
+  return {
+    'epilogue.scope.kind': kind,
+    'epilogue.step.phase': step.phase,
+    'epilogue.step.name': step.label,
+    'epilogue.job.name': step.work === undefined ? undefined : step.work.constructor.name,
+  };
 }

@@ -40,6 +40,12 @@ export interface JobPayload {
   createdAt: number;
   /** For a job of a chain: the jobs after it and the chain's catch jobs. Absent otherwise. */
   chain?: ChainPayload;
+  /**
+   * The dispatch's OpenTelemetry context in W3C trace-context form (`traceparent`, `tracestate`),
+   * written when an SDK is registered; absent otherwise, and in payloads of older versions.
+   * Never checked: a worker that cannot read it starts the job's trace anew.
+   */
+  trace?: Record<string, string>;
 }
 
 /** A job a chain carries (one still to run, or a catch job), with where it is to be pushed. */

@@ -79,14 +79,16 @@ export class PayloadCodec {
    *
    * @param job - An instance of a registered job class.
    * @param chain - When the job is the first of a chain: the rest of it, already written.
+   * @param trace - The dispatch's trace context (W3C `traceparent`...), carried to the worker.
    * @returns The payload and its text.
    * @throws {JobNotRegisteredError} When the job's class is not registered.
    * @throws {JobNotSerializableError} Naming the first field that cannot be written.
    * @throws {InvalidJobOptionError} When `tries`, `backoff`... have unusable values.
    * @throws {InvalidPayloadError} `too-large`, when the payload exceeds the size limit.
    */
-  encode(job: object, chain?: ChainPayload): EncodedJob {
+  encode(job: object, chain?: ChainPayload, trace?: Record<string, string>): EncodedJob {
     const payload = this.payloadOf(job, chain);
+    if (trace !== undefined) payload.trace = trace;
     return { payload, body: this.#write(payload) };
   }
 

@@ -1,5 +1,5 @@
-import { Dispatcher } from '@epilogue/bus';
-import type { Application, Scope } from '@epilogue/core';
+import { Dispatcher, jobName } from '@epilogue/bus';
+import { traceContextFrom, traced, type Application, type Scope } from '@epilogue/core';
 import type { AtomicStore } from '../atomics/atomic-store.js';
 import { applicationMemoryStore } from '../atomics/memory-atomic-store.js';
 import type { QueuedChains } from '../chain/queued-chains.js';
@@ -9,6 +9,7 @@ import { JobTimedOutError, MaxAttemptsExceededError } from '../errors.js';
 import type { JobPayload } from '../payload/job-payload.js';
 import type { DecodedJob, PayloadCodec } from '../payload/payload-codec.js';
 import { uniqueLockOf, type UniqueLock } from '../unique/should-be-unique.js';
+import { recordAttempt, messagingAttributes } from '../telemetry/messaging.js';
 import { setLongTimeout, type LongTimer } from '../timers.js';
 import { AttemptContext, attachContext } from './queue-context.js';
 import { decideOutcome, exceededBeforeAttempt, type AttemptResult } from './retry-policy.js';
@@ -65,6 +66,14 @@ export interface RunReport {
 }
 
 const UNREADABLE = '(unreadable payload)';
+
+// A payload's trace carrier as the propagator may read it: string values only. A missing or
+// unusable one (an older payload) just starts a new trace.
+function readableTrace(trace: unknown): Record<string, string> | undefined {
+  if (typeof trace !== 'object' || trace === null) return undefined;
+  const entries = Object.entries(trace).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return entries.length === 0 ? undefined : Object.fromEntries(entries);
+}
 
 /**
  * Runs one delivered job, the way both a `Worker` and the sync driver do: reads the payload
@@ -126,6 +135,35 @@ export class JobRunner {
       if (!this.#options.inline) this.#app.report(error, { ...this.#where(delivery), phase: 'queue-payload' });
       return { outcome: { type: 'fail', error }, name: UNREADABLE, error };
     }
+    return this.#traced(decoded, delivery, lost);
+  }
+
+  // The attempt runs inside a `process` span whose parent is the dispatch's `send` span (its
+  // context travels in the payload), and is counted in the queue metrics.
+  #traced(decoded: DecodedJob, delivery: Delivery, lost: LostAttempt | undefined): Promise<RunReport> {
+    const { payload } = decoded;
+    const { connection } = this.#options;
+    const job = jobName(decoded.job);
+    const attributes = {
+      ...messagingAttributes('process', connection, delivery.queue, job),
+      'messaging.message.id': payload.id,
+      'epilogue.job.attempt': delivery.attempts,
+    };
+    const parent = traceContextFrom(readableTrace(payload.trace));
+    return traced(`process ${delivery.queue}`, { kind: 'consumer', parent, attributes }, async (span) => {
+      const startedAt = Date.now();
+      const started = performance.now();
+      const report = await this.#inScope(decoded, delivery, lost);
+      if (report.error !== undefined) span?.fail(report.error);
+      span?.setAttributes({ 'epilogue.job.outcome': report.outcome.type });
+      const durationMs = performance.now() - started;
+      const { queue, attempts: attempt } = delivery;
+      recordAttempt({ connection, queue, job, attempt, createdAt: payload.createdAt, startedAt, durationMs, outcome: report.outcome.type });
+      return report;
+    });
+  }
+
+  async #inScope(decoded: DecodedJob, delivery: Delivery, lost: LostAttempt | undefined): Promise<RunReport> {
     if (this.#options.inline) return this.#process(decoded, delivery, this.#app.currentScope(), lost);
     const scope = this.#app.createScope('job', { ...this.#where(delivery), job: decoded.payload.displayName });
     let report: RunReport | undefined;

@@ -2,6 +2,7 @@ import type { Application } from '@epilogue/core';
 import { queueManager } from '../configure-queues.js';
 import type { Consumer, Delivery, DeliveryOutcome, QueueDriver } from '../driver/queue-driver.js';
 import { InvalidQueueConfigError, WorkerAlreadyStartedError, WorkerStopTimeoutError } from '../errors.js';
+import { watchQueueDepth } from '../telemetry/messaging.js';
 import { setLongTimeout, type LongTimer } from '../timers.js';
 import type { JobRunner } from './job-runner.js';
 import { WorkerEvents, type JobStatus, type WorkerEventListener, type WorkerEventMap } from './worker-events.js';
@@ -76,6 +77,7 @@ export class Worker {
   readonly #running = new Set<string>();
   #state: 'idle' | 'running' | 'stopped' = 'idle';
   #consumer: Consumer | undefined;
+  #unwatchDepth: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
   #taken = 0;
   #ran = 0;
@@ -135,6 +137,7 @@ export class Worker {
         this.#app.report(error, { phase: 'queue-driver', connection: this.connection, id: delivery?.id }),
     });
     if (maxTime !== undefined) this.#maxTimer = setLongTimeout(() => void this.#stop('max-time'), maxTime * 1000);
+    this.#unwatchDepth = watchQueueDepth(this.#driver, this.connection, this.queues);
     return this.#done;
   }
 
@@ -159,6 +162,7 @@ export class Worker {
   async #performStop(reason: WorkerStopReason): Promise<void> {
     this.#maxTimer?.clear();
     this.#offShutdown?.();
+    this.#unwatchDepth?.();
     let stopTimedOut = false;
     if (this.#consumer !== undefined) {
       const timeoutMs = this.#options.stopTimeoutMs ?? 30_000;
