@@ -157,6 +157,8 @@ export class JobRunner {
     const lock = this.#uniqueLock(job, payload, scope);
     if (exceeded !== undefined) {
       if (lock !== undefined) await this.#freeUniqueLock(lock, payload, scope);
+      // Reported as Laravel reports MaxAttemptsExceededException; inline, the caller gets it.
+      if (!this.#options.inline) this.#dispatcher.reportFailure(exceeded, name, this.#where(delivery));
       await this.#dispatcher.jobFailed(job, exceeded);
       await this.#options.chains?.failed(payload, this.#where(delivery), exceeded);
       return { outcome: { type: 'fail', error: exceeded }, name, error: exceeded };
