@@ -20,7 +20,7 @@ class NotifyCarrier implements QueuedListenerOptions<OrderShipped> {
     return event.express ? 3 : 2;
   }
   backoff(event: OrderShipped) {
-    return event.express ? [0, 0.01] : 0;
+    return event.express ? [0, 0] : 0;
   }
   handle(event: OrderShipped) {
     attempts.push(`carrier ${event.orderId}`);
@@ -82,7 +82,7 @@ describe('tries(), backoff() and retryUntil() may be methods, as Laravel allows'
       .sort((a, b) => Number(a.maxTries) - Number(b.maxTries));
     expect(options).toEqual([
       { maxTries: 2, backoff: [0], timeout: 30 },
-      { maxTries: 3, backoff: [0, 0.01], timeout: 30 },
+      { maxTries: 3, backoff: [0, 0], timeout: 30 },
     ]);
   });
 
