@@ -118,11 +118,14 @@ export class Dispatcher {
    * was dispatched once, when it was queued) and no `failed()` hook: that runs once the job
    * failed for good (see `jobFailed()`), which only the caller knows. Queue workers call it.
    *
+   * @param reached - Called (and awaited) once the job's middleware let the job through, before
+   *   the bus pipes and the handler; not called when a middleware held the job back. A worker
+   *   frees a `ShouldBeUniqueUntilProcessing` lock there, as Laravel does.
    * @returns The handler's result; rejects with what the attempt threw.
    */
-  runQueued<R = unknown>(job: object): Promise<R> {
+  runQueued<R = unknown>(job: object, reached?: (job: object) => unknown): Promise<R> {
     if (!isJob(job)) return Promise.reject(InvalidJobError.forValue(job));
-    return this.#run(job, undefined, 'queued') as Promise<R>;
+    return this.#run(job, undefined, 'queued', reached) as Promise<R>;
   }
 
   /**
@@ -347,11 +350,16 @@ export class Dispatcher {
 
   // Nobody listens for the outcome and there is no failed() hook to call, in the common case:
   // then the handler's own promise is the result, with no promise or tick added around it.
-  #run(job: object, handler: Handler | undefined, mode: 'now' | 'queued' | 'sync'): Promise<unknown> {
+  #run(
+    job: object,
+    handler: Handler | undefined,
+    mode: 'now' | 'queued' | 'sync',
+    reached?: (job: object) => unknown,
+  ): Promise<unknown> {
     if (this.events.has('processing')) this.#emit('processing', { job });
     let running: Promise<unknown>;
     try {
-      running = mode === 'now' ? this.#throughPipes(job, handler) : this.#throughJobMiddleware(job);
+      running = mode === 'now' ? this.#throughPipes(job, handler) : this.#throughJobMiddleware(job, reached);
     } catch (error) {
       running = Promise.reject(error);
     }
@@ -373,11 +381,17 @@ export class Dispatcher {
     }
   }
 
-  #throughJobMiddleware(job: object): Promise<unknown> {
+  #throughJobMiddleware(job: object, reached: ((job: object) => unknown) | undefined): Promise<unknown> {
     const middleware = (job as QueueableJob).middleware?.();
-    if (!middleware?.length) return this.#throughPipes(job, undefined);
+    const next = reached === undefined ? this.#toPipes : (passed: object) => this.#reached(passed, reached);
+    if (!middleware?.length) return next(job);
     // A job's middleware list is its own, built per call: composed for this run.
-    return composePipes(middleware)(job, this.#toPipes, this.#container);
+    return composePipes(middleware)(job, next, this.#container);
+  }
+
+  async #reached(job: object, reached: (job: object) => unknown): Promise<unknown> {
+    await reached(job);
+    return this.#throughPipes(job, undefined);
   }
 
   readonly #toPipes = (job: object): Promise<unknown> => this.#throughPipes(job, undefined);

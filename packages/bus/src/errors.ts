@@ -128,6 +128,15 @@ export class InvalidChainError extends EpilogueError {
     );
   }
 
+  /** @param job - The name of the job given `chain()` and `afterResponse()`. */
+  static afterResponse(job: string): InvalidChainError {
+    return new InvalidChainError(
+      'E_INVALID_CHAIN',
+      `${job} was given both chain() and afterResponse(), but a chain does not run after the response. ` +
+        'Dispatch the chain from a job that runs after the response, or queue it.',
+    );
+  }
+
   /** @param name - The class given to `catch()`. */
   static forClass(name: string): InvalidChainError {
     return new InvalidChainError(

@@ -49,6 +49,7 @@ export type { ChainCatchJob, ChainFailure } from './chain/chain-failure.js';
 export type { ChainCatch, ChainCatchCallback, ChainOptions, ChainPlacement, QueuedChain } from './chain/chain-options.js';
 export type { DispatchedChain } from './chain/dispatched-chain.js';
 export { PendingChain } from './chain/pending-chain.js';
+export type { Condition, ConditionalCallback } from './conditionable.js';
 export { Dispatcher } from './dispatcher.js';
 export type { ChainEntry, QueueableJob } from './dispatcher.js';
 export {

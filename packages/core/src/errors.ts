@@ -42,8 +42,20 @@ export class InvalidPipeError extends EpilogueError {
   static forPipe(pipe: unknown, method: string): InvalidPipeError {
     return new InvalidPipeError(
       'E_INVALID_PIPE',
-      `A pipe must be a function (passable, next) => ..., an object with a "${method}" method, ` +
-        `or a class whose instances have one; got ${describe(pipe)}.`,
+      `A pipe must be a function (passable, next) => ..., an object with a "${method}" (or "__invoke") ` +
+        `method, or a class whose instances have one; got ${describe(pipe)}.`,
+    );
+  }
+
+  /**
+   * @param name - The pipe class's name.
+   * @param method - The method the pipeline calls on class pipes.
+   */
+  static forClass(name: string, method: string): InvalidPipeError {
+    return new InvalidPipeError(
+      'E_INVALID_PIPE',
+      `The pipe class ${name || '(anonymous)'} has neither a ${method}() nor an __invoke() method. Give it ` +
+        `${method}(passable, next) { /* ... */ return next(passable); }, or an __invoke(passable, next) of the same shape.`,
     );
   }
 }

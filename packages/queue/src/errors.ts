@@ -189,8 +189,29 @@ export class InvalidJobOptionError extends EpilogueError {
   }
 }
 
-/** The error a job fails with when it ran out of attempts or its `retryUntil` time passed. */
+/**
+ * The error a job fails with when it ran out of attempts or its `retryUntil` time passed before
+ * its next attempt. A worker reports it (`phase: 'job'`), as Laravel reports its
+ * `MaxAttemptsExceededException`, besides passing it to the job's `failed()` hook and the failed store.
+ */
 export class MaxAttemptsExceededError extends EpilogueError {
+  /** The job's display name. */
+  readonly job: string;
+  /** How many attempts were made before it was failed. */
+  readonly attempts: number;
+
+  /**
+   * @param code - The stable code.
+   * @param message - What happened and what to do.
+   * @param job - The job's display name.
+   * @param attempts - How many attempts were made.
+   */
+  constructor(code: string, message: string, job: string, attempts: number) {
+    super(code, message);
+    this.job = job;
+    this.attempts = attempts;
+  }
+
   /**
    * @param job - The job's display name.
    * @param attempts - How many attempts were made.
@@ -200,17 +221,23 @@ export class MaxAttemptsExceededError extends EpilogueError {
       'E_MAX_ATTEMPTS_EXCEEDED',
       `${job} has been attempted too many times (${attempts}). Raise its \`tries\`, or find why ` +
         'earlier attempts did not finish.',
+      job,
+      attempts,
     );
   }
 
   /**
    * @param job - The job's display name.
+   * @param attempts - How many attempts were made.
    * @param until - The `retryUntil` time that passed.
    */
-  static expired(job: string, until: Date): MaxAttemptsExceededError {
+  static expired(job: string, attempts: number, until: Date): MaxAttemptsExceededError {
     return new MaxAttemptsExceededError(
       'E_MAX_ATTEMPTS_EXCEEDED',
-      `${job} may no longer be retried: its retryUntil time (${until.toISOString()}) has passed.`,
+      `${job} may no longer be retried after ${attempts} attempt(s): its retryUntil time ` +
+        `(${until.toISOString()}) has passed.`,
+      job,
+      attempts,
     );
   }
 }

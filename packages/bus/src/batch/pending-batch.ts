@@ -1,4 +1,5 @@
 import type { Application } from '@epilogue/core';
+import { applyCondition, type Condition, type ConditionalCallback } from '../conditionable.js';
 import { StartedDispatch } from '../dispatch-result.js';
 import { isJob, jobName } from '../job-value.js';
 import type { Batch } from './batch.js';
@@ -104,6 +105,22 @@ export class PendingBatch {
     if (typeof allow !== 'boolean') throw InvalidBatchError.option('allowFailures', 'true or false', allow);
     this.#allowFailures = allow;
     return this;
+  }
+
+  /**
+   * Calls `callback` with this batch when `condition` is truthy, else `otherwise` when given
+   * (Laravel's `Conditionable`).
+   *
+   * @param condition - A value, or a function of this batch that returns one.
+   * @throws {InvalidCallbackError} When a callback is not a function.
+   */
+  when(condition: Condition<this>, callback: ConditionalCallback<this>, otherwise?: ConditionalCallback<this>): this {
+    return applyCondition(this, 'when', condition, callback, otherwise);
+  }
+
+  /** Like `when()`, with the condition reversed. */
+  unless(condition: Condition<this>, callback: ConditionalCallback<this>, otherwise?: ConditionalCallback<this>): this {
+    return applyCondition(this, 'unless', condition, callback, otherwise);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Application } from '@epilogue/core';
+import { applyCondition, type Condition, type ConditionalCallback } from '../conditionable.js';
 import { InvalidChainError } from '../errors.js';
 import type { ChainDispatcher } from './chain-dispatcher.js';
 import type { ChainCatch } from './chain-options.js';
@@ -57,6 +58,32 @@ export class PendingChain<A extends unknown[] = []> {
   onQueue(queue: string): this {
     this.#queue = queue;
     return this;
+  }
+
+  /** The same as `onConnection()`: Laravel's name on a chain's first job. */
+  allOnConnection(connection: string): this {
+    return this.onConnection(connection);
+  }
+
+  /** The same as `onQueue()`: Laravel's name on a chain's first job. */
+  allOnQueue(queue: string): this {
+    return this.onQueue(queue);
+  }
+
+  /**
+   * Calls `callback` with this chain when `condition` is truthy, else `otherwise` when given
+   * (Laravel's `Conditionable`).
+   *
+   * @param condition - A value, or a function of this chain that returns one.
+   * @throws {InvalidCallbackError} When a callback is not a function.
+   */
+  when(condition: Condition<this>, callback: ConditionalCallback<this>, otherwise?: ConditionalCallback<this>): this {
+    return applyCondition(this, 'when', condition, callback, otherwise);
+  }
+
+  /** Like `when()`, with the condition reversed. */
+  unless(condition: Condition<this>, callback: ConditionalCallback<this>, otherwise?: ConditionalCallback<this>): this {
+    return applyCondition(this, 'unless', condition, callback, otherwise);
   }
 
   /** Makes every job of the chain that sets no delay of its own wait this many seconds once pushed. */

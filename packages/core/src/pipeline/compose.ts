@@ -8,9 +8,9 @@ export type Next<T, R = unknown> = (passable: T) => Promise<R>;
 export type PipeFunction<T, R = unknown> = (passable: T, next: Next<T, R>) => R | Promise<R>;
 
 /**
- * A pipe: a function, an object with the pipeline's method (`handle` by default), a class whose
- * instances have that method (resolved from the container, so constructors get injection), or
- * another container token.
+ * A pipe: a function, an object with the pipeline's method (`handle` by default) or else an
+ * `__invoke` method, a class whose instances have one of those (resolved from the container, so
+ * constructors get injection), or another container token.
  */
 export type Pipe<T, R = unknown> =
   | PipeFunction<T, R>
@@ -68,14 +68,15 @@ export function composePipes<T, R = unknown>(pipes: readonly Pipe<T, R>[], metho
 }
 
 function layerOf<T, R>(pipe: Pipe<T, R>, method: string): Layer<T, R> {
-  if (typeof pipe === 'function' && !hasMethod(pipe.prototype, method)) {
+  if (typeof pipe === 'function' && !isClass(pipe, method)) {
     // Called with exactly the two arguments a pipe function is documented to take.
     const fn = pipe as PipeFunction<T, R>;
     return (passable, next) => fn(passable, next);
   }
-  if (typeof pipe === 'object' && pipe !== null && hasMethod(pipe, method)) {
+  const own = typeof pipe === 'object' && pipe !== null ? methodOf(pipe, method) : undefined;
+  if (own !== undefined) {
     const target = pipe as Record<string, PipeFunction<T, R>>;
-    return (passable, next) => target[method](passable, next);
+    return (passable, next) => target[own](passable, next);
   }
   if (typeof pipe !== 'function' && typeof pipe !== 'string' && typeof pipe !== 'symbol') {
     return () => {
@@ -85,9 +86,26 @@ function layerOf<T, R>(pipe: Pipe<T, R>, method: string): Layer<T, R> {
   // A class or another token: resolved where the pipeline runs, every time, as the container decides.
   return (passable, next, container) => {
     const target = container().resolve(pipe as InjectionToken<unknown>);
-    if (!hasMethod(target, method)) throw InvalidPipeError.forPipe(pipe, method);
-    return (target as Record<string, PipeFunction<T, R>>)[method](passable, next);
+    const name = methodOf(target, method);
+    if (name === undefined) {
+      throw typeof pipe === 'function' ? InvalidPipeError.forClass(pipe.name, method) : InvalidPipeError.forPipe(pipe, method);
+    }
+    return (target as Record<string, PipeFunction<T, R>>)[name](passable, next);
   };
+}
+
+// The method called on an object or class pipe: the pipeline's, else `__invoke`, as Laravel
+// calls an invokable pipe (and as the bus calls jobs and handlers).
+function methodOf(target: unknown, method: string): string | undefined {
+  if (hasMethod(target, method)) return method;
+  return hasMethod(target, '__invoke') ? '__invoke' : undefined;
+}
+
+// A class is built by the container, never called: one with either method, or any `class`
+// declaration (so that one with neither gets InvalidPipeError rather than a TypeError).
+function isClass(fn: object, method: string): boolean {
+  if (methodOf((fn as { prototype?: unknown }).prototype, method) !== undefined) return true;
+  return Function.prototype.toString.call(fn as () => unknown).startsWith('class');
 }
 
 function hasMethod(target: unknown, method: string): boolean {

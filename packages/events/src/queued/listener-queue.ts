@@ -87,7 +87,7 @@ export class ListenerQueue {
     const listener = this.#app.make(ref.given as Constructor<object>);
     if (!(await wantsEvent(listener, args))) return undefined;
     const name = listenerCatalog(this.#app).add(ref.given as Constructor, event.name);
-    const options = readQueueOptions(listener, (detail) => InvalidQueuedOptionError.forListener(name, detail));
+    const options = readQueueOptions(listener, (detail) => InvalidQueuedOptionError.forListener(name, detail), args);
     return new CallQueuedListener({ listener: name, eventName: event.name, event: event.value, wildcard }, options);
   }
 

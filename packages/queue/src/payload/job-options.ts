@@ -2,8 +2,8 @@ import { InvalidJobOptionError } from '../errors.js';
 import type { JobPayload } from './job-payload.js';
 
 /**
- * The options a queued job may declare, as fields (or, for `backoff` and `retryUntil`, as
- * methods). They are read once, at dispatch, into the payload.
+ * The options a queued job may declare, as fields (or, for `tries`, `backoff` and `retryUntil`,
+ * as methods, as in Laravel). They are read once, at dispatch, into the payload.
  *
  * @example
  * \@ShouldQueue()
@@ -16,7 +16,7 @@ import type { JobPayload } from './job-payload.js';
  */
 export interface QueuedJobOptions {
   /** How many attempts the job may take; 0 for no limit. Default: 1. */
-  tries?: number;
+  tries?: number | (() => number);
   /** Fail once this many attempts threw, even when `tries` (or `retryUntil`) allows more. */
   maxExceptions?: number;
   /** Seconds before a retry: one number, or a list indexed by attempt whose last entry repeats. */
@@ -47,7 +47,8 @@ export function readJobOptions(job: object, name: string): PayloadJobOptions {
   const options = job as QueuedJobOptions;
   const invalid = (option: string, expected: string, value: unknown) =>
     InvalidJobOptionError.forOption(name, option, expected, value);
-  const { tries, maxExceptions, timeout, failOnTimeout } = options;
+  const { maxExceptions, timeout, failOnTimeout } = options;
+  const tries = declaredValue(job, 'tries');
   if (tries !== undefined && !isCount(tries)) throw invalid('tries', 'a whole number ≥ 0 (0: no limit)', tries);
   if (maxExceptions !== undefined && !(isCount(maxExceptions) && maxExceptions > 0)) {
     throw invalid('maxExceptions', 'a whole number ≥ 1', maxExceptions);
@@ -69,8 +70,7 @@ export function readJobOptions(job: object, name: string): PayloadJobOptions {
 type Invalid = (option: string, expected: string, value: unknown) => InvalidJobOptionError;
 
 function readBackoff(job: object, invalid: Invalid): number[] | null {
-  const declared = (job as QueuedJobOptions).backoff;
-  const value = typeof declared === 'function' ? declared.call(job) : declared;
+  const value = declaredValue(job, 'backoff');
   if (value === undefined) return null;
   const list = typeof value === 'number' ? [value] : value;
   if (!Array.isArray(list) || list.length === 0 || !list.every(isSeconds)) {
@@ -80,11 +80,16 @@ function readBackoff(job: object, invalid: Invalid): number[] | null {
 }
 
 function readRetryUntil(job: object, invalid: Invalid): number | null {
-  const declared = (job as QueuedJobOptions).retryUntil;
-  const value = typeof declared === 'function' ? declared.call(job) : declared;
+  const value = declaredValue(job, 'retryUntil');
   if (value === undefined) return null;
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw invalid('retryUntil', 'a valid Date', value);
   return value.getTime();
+}
+
+// An option declared as a field, or as a method that returns it.
+function declaredValue(job: object, option: 'tries' | 'backoff' | 'retryUntil'): unknown {
+  const declared: unknown = (job as QueuedJobOptions)[option];
+  return typeof declared === 'function' ? (declared as () => unknown).call(job) : declared;
 }
 
 function isCount(value: unknown): value is number {

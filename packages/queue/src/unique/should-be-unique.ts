@@ -23,7 +23,7 @@ export interface UniqueLock {
   readonly key: string;
   /** Milliseconds after which it frees itself, when the job declares `uniqueFor`. */
   readonly ttlMs: number | undefined;
-  /** When the worker frees it: once the job finished for good, or as soon as it starts running. */
+  /** When the worker frees it: once the job finished for good, or as soon as its handler is reached. */
   readonly until: UniqueUntil;
 }
 
@@ -51,8 +51,9 @@ export function ShouldBeUnique(): <T extends Constructor>(target: T) => T {
 }
 
 /**
- * Like `ShouldBeUnique`, but the lock is freed as soon as a worker starts the job, so that one
- * more may be dispatched while it runs: at most one waits on the queue.
+ * Like `ShouldBeUnique`, but the lock is freed as soon as the job's middleware let it through to
+ * its handler, so that one more may be dispatched while it runs: at most one waits on the queue.
+ * A job that its middleware holds back keeps the lock.
  *
  * @returns The class decorator.
  */

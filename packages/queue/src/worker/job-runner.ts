@@ -195,12 +195,17 @@ export class JobRunner {
     const lock = this.#uniqueLock(job, payload, scope);
     if (exceeded !== undefined) {
       if (lock !== undefined) await this.#freeUniqueLock(lock, payload, scope);
+      // Reported as Laravel reports MaxAttemptsExceededException; inline, the caller gets it.
+      if (!this.#options.inline) this.#dispatcher.reportFailure(exceeded, name, this.#where(delivery));
       await this.#dispatcher.jobFailed(job, exceeded);
       await this.#options.chains?.failed(payload, this.#where(delivery), exceeded);
       return { outcome: { type: 'fail', error: exceeded }, name, error: exceeded };
     }
-    if (lock?.until === 'processing' && lost === undefined) await this.#freeUniqueLock(lock, payload, scope);
-    const ended = lost === undefined ? await this.#attempt(job, payload, delivery) : this.#lost(payload, delivery, lost);
+    // ShouldBeUniqueUntilProcessing frees its lock once the job's middleware let it through to
+    // its handler, as Laravel does: a job held back (RateLimited, WithoutOverlapping) keeps it.
+    const reached = lock?.until === 'processing' ? () => this.#freeUniqueLock(lock, payload, scope) : undefined;
+    const ended =
+      lost === undefined ? await this.#attempt(job, payload, delivery, reached) : this.#lost(payload, delivery, lost);
     const { attempt, outcome } = await this.#decide(payload, delivery, ended);
     if (lock !== undefined && outcome.type !== 'release') await this.#freeUniqueLock(lock, payload, scope);
     const finalInline = this.#options.inline && outcome.type === 'fail';
@@ -231,11 +236,16 @@ export class JobRunner {
     return { attempt: failed, outcome: decideOutcome(payload, delivery, failed, this.#options.clock.now()) };
   }
 
-  async #attempt(job: object, payload: JobPayload, delivery: Delivery): Promise<AttemptResult> {
+  async #attempt(
+    job: object,
+    payload: JobPayload,
+    delivery: Delivery,
+    reached: (() => Promise<void>) | undefined,
+  ): Promise<AttemptResult> {
     const where = { ...delivery, connection: this.#options.connection };
     const context = new AttemptContext(payload.displayName, where, this.#atomics);
     attachContext(job, context);
-    const running = this.#dispatcher.runQueued(job);
+    const running = this.#dispatcher.runQueued(job, reached);
     const { timeout, displayName } = payload;
     let timer: LongTimer | undefined;
     try {
@@ -272,7 +282,7 @@ export class JobRunner {
   }
 
   // A unique job's lock is freed once the job will not run again (completed, deleted or failed
-  // for good), or as it starts for ShouldBeUniqueUntilProcessing. Only the lock this very job
+  // for good), or as it reaches its handler for ShouldBeUniqueUntilProcessing. Only the lock this very job
   // took (owned by its payload id) is freed, and a store that cannot be reached is reported.
   async #freeUniqueLock(lock: UniqueLock, payload: JobPayload, scope: Scope): Promise<void> {
     try {

@@ -31,7 +31,7 @@ export interface AttemptResult {
 export function exceededBeforeAttempt(payload: JobPayload, attempts: number, now: number): Error | undefined {
   const { retryUntil, displayName } = payload;
   if (retryUntil !== null) {
-    return now > retryUntil ? MaxAttemptsExceededError.expired(displayName, new Date(retryUntil)) : undefined;
+    return now > retryUntil ? MaxAttemptsExceededError.expired(displayName, attempts - 1, new Date(retryUntil)) : undefined;
   }
   const maxTries = payload.maxTries ?? DEFAULT_TRIES;
   return maxTries > 0 && attempts > maxTries ? MaxAttemptsExceededError.forJob(displayName, attempts - 1) : undefined;
