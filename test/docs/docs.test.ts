@@ -4,6 +4,7 @@
 import { rmSync } from 'node:fs';
 import {
   assertRan,
+  checkInstallLines,
   checkSnippets,
   createProject,
   projectFile,
@@ -68,3 +69,7 @@ test('the Jest blocks pass under Jest, and Jest exits by itself', async () => {
   assertRan(`Jest, over ${blocks.map(where).join(', ')},`, result, jestTimeoutMs);
   expect(result.output).toContain(`Tests:       ${blocks.length} passed, ${blocks.length} total`);
 }, jestTimeoutMs + 5_000);
+
+test('the install lines install what the examples after them import', () => {
+  expect(checkInstallLines().join('\n')).toBe('');
+});

@@ -19,6 +19,9 @@
 // runnable fragment holds real code instead of `declare`s, and may check, on exit, what the
 // block did.
 //
+// `<!-- snippet: install -->` before a ```sh block of `npm install` lines checks that they install
+// every package the page's next TypeScript block imports, with the @types/ of untyped ones.
+//
 // `<!-- snippet: package.json -->` and `<!-- snippet: tsconfig.json -->` before a ```json block
 // make it the project's package.json or tsconfig.json (docs/getting-started.md's), so those are
 // tested too.
@@ -272,4 +275,55 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
 export function assertRan(what: string, result: RunResult, timeoutMs: number): void {
   if (result.timedOut) throw new EvalError(`${what} did not end within ${timeoutMs / 1000} s (something keeps the process alive: an open connection, a timer):\n${result.output}`);
   if (result.status !== 0) throw new EvalError(`${what} exited with ${result.status}:\n${result.output}`);
+}
+
+/**
+ * Checks the install lines marked `<!-- snippet: install -->` (a ```sh block of `npm install`):
+ * every package that the page's next TypeScript block imports is installed by it, and so is the
+ * `@types/` package of one that ships no types of its own (express).
+ *
+ * @returns The problems, each as `page:line: what is missing`.
+ */
+export function checkInstallLines(pages = documentationPages()): string[] {
+  const problems: string[] = [];
+  for (const doc of pages) {
+    const blocks = extractSnippets(doc);
+    for (const [index, install] of blocks.entries()) {
+      if (!install.flags.has('install')) continue;
+      const installed = new Set(install.code.split(/\s+/).filter((word) => word !== '' && !word.startsWith('-') && !['npm', 'install'].includes(word)));
+      const next = blocks.slice(index + 1).find((block) => block.lang === 'ts');
+      if (!next) {
+        problems.push(`${doc}:${install.line}: no TypeScript block follows the install line`);
+        continue;
+      }
+      for (const name of importedPackages(next.code)) {
+        if (!installed.has(name)) problems.push(`${doc}:${install.line}: ${name} is imported (line ${next.line}) but not installed`);
+        else if (!shipsTypes(name) && !installed.has(typesPackage(name))) problems.push(`${doc}:${install.line}: ${name} has no types of its own: install ${typesPackage(name)} too`);
+      }
+    }
+  }
+  return problems;
+}
+
+// The npm packages a module imports (not node: built-ins, not relative paths).
+function importedPackages(code: string): Set<string> {
+  const names = new Set<string>();
+  for (const [, specifier] of code.matchAll(/(?:from|import)\s+'([^'.][^']*)'/g)) {
+    if (specifier.startsWith('node:')) continue;
+    const parts = specifier.split('/');
+    names.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
+  }
+  return names;
+}
+
+const typesPackage = (name: string) => `@types/${name.startsWith('@') ? name.slice(1).replace('/', '__') : name}`;
+
+// Whether the package, as installed at the root (or in the workspace), has types of its own.
+function shipsTypes(name: string): boolean {
+  const manifest = [join(root, 'node_modules', name, 'package.json'), ...readdirSync(join(root, 'packages')).map((dir) => join(root, 'packages', dir, 'package.json'))]
+    .filter((path) => existsSync(path))
+    .map((path) => JSON.parse(readFileSync(path, 'utf8')) as { name: string; types?: string; typings?: string; exports?: unknown })
+    .find((pkg) => pkg.name === name);
+  if (!manifest) throw new TypeError(`The docs install ${name}, which this repository does not have: add it to the root package.json's devDependencies.`);
+  return manifest.types !== undefined || manifest.typings !== undefined || JSON.stringify(manifest.exports ?? {}).includes('"types"') || existsSync(join(root, 'node_modules', name, 'index.d.ts'));
 }
