@@ -1,7 +1,9 @@
 // Every TypeScript block of README.md, docs/ and the package READMEs compiles, strictly, against
-// the built packages (npm test builds them first), and the blocks marked runnable run, Redis and
+// the built packages (brought up to date first), and the blocks marked runnable run, Redis and
 // PostgreSQL being the local ones. See snippets.ts for the markers.
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildPackages } from '../adapters/build-packages.js';
 import {
   assertRan,
   checkInstallLines,
@@ -9,6 +11,7 @@ import {
   createProject,
   projectFile,
   runJestSnippets,
+  root,
   runSnippet,
   typescriptSnippets,
   writeSnippets,
@@ -31,7 +34,9 @@ let jestRun: Promise<RunResult>;
 // fast (the libraries' own .d.ts files are not the docs' business).
 const compilerOptions = { ...(projectFile('tsconfig.json').json.compilerOptions as Record<string, unknown>), skipLibCheck: true };
 
-beforeAll(() => {
+beforeAll(async () => {
+  // The blocks import the built packages, as an application would: bring dist/ up to date.
+  await buildPackages(readdirSync(join(root, 'packages')));
   dir = createProject(projectFile('package.json').json);
   written = writeSnippets(dir, snippets);
   // The runs start first and go on in other processes while this one type-checks.
