@@ -12,6 +12,7 @@ describe('errors', () => {
       core.AfterResponseOverloadedError.backlog(2, 1, undefined),
       core.InvalidAfterResponseOptionError.forOption('concurrency', 'a whole number', 0),
       core.InvalidShedLoadOptionError.forValue('yes'),
+      core.CloseTimeoutError.forResource('a pool'),
     ];
     for (const error of made) {
       expect(error).toBeInstanceOf(core.EpilogueError);

@@ -89,6 +89,18 @@ export class ShutdownTimeoutError extends EpilogueError {
   }
 }
 
+/** Reported by `app.shutdown()` for a resource (a queue driver, a pool) that did not close in time. */
+export class CloseTimeoutError extends EpilogueError {
+  /** @param resource - The label the resource was registered with. */
+  static forResource(resource: string): CloseTimeoutError {
+    return new CloseTimeoutError(
+      'E_CLOSE_TIMEOUT',
+      `Closing ${resource} did not finish within the shutdown timeout; the shutdown went on without it. ` +
+        'Check that it can still reach its server (a Redis that went away, say), or raise `timeoutMs` of app.shutdown().',
+    );
+  }
+}
+
 // "SendMail ×3, audit" for ["SendMail", "SendMail", "SendMail", "audit"]: a long list stays short.
 function tally(labels: readonly string[]): string {
   const counts = new Map<string, number>();

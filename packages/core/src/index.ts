@@ -46,6 +46,7 @@ export type { DeferredFunction } from './defer/deferred-callback.js';
 export { DeferredCallbackCollection } from './defer/deferred-callback-collection.js';
 export {
   AfterResponseOverloadedError,
+  CloseTimeoutError,
   DependencyResolutionError,
   describe,
   EpilogueError,
@@ -73,6 +74,7 @@ export { consoleReporter } from './reporter.js';
 export type { ErrorContext, ErrorReporter } from './reporter.js';
 export { currentScope } from './scope/scope-storage.js';
 export { Scope } from './scope/scope.js';
+export type { Closable } from './shutdown/closables.js';
 export type { ScopeOwner } from './scope/scope-owner.js';
 export type { ScopeKind } from './scope/scope.js';
 export type { TerminatingCallback } from './scope/terminating-callbacks.js';
