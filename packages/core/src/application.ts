@@ -5,6 +5,7 @@ import { NoApplicationError, resolveDependency, ShutdownTimeoutError } from './e
 import { HttpKernel } from './http/http-kernel.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { consoleReporter, type ErrorContext, type ErrorReporter } from './reporter.js';
+import { state } from './process-state.js';
 import type { ScopeOwner } from './scope/scope-owner.js';
 import { currentScope } from './scope/scope-storage.js';
 import { Scope, type ScopeKind } from './scope/scope.js';
@@ -50,13 +51,9 @@ export interface ScopeOptions {
  */
 export type ShutdownHook = () => unknown;
 
-let instance: Application | undefined;
-// The applications whose container is a child of tsyringe's global one (no `container` option).
-const onGlobalContainer = new WeakSet<Application>();
-
 /** Whether `app` was built on tsyringe's global container; core's per-application bindings use it. */
 export function isOnGlobalContainer(app: Application): boolean {
-  return onGlobalContainer.has(app);
+  return state.onGlobalContainer.has(app);
 }
 
 /**
@@ -100,7 +97,8 @@ export class Application implements ScopeOwner {
     this.afterResponse = new AfterResponseGovernor(options.afterResponse, this.report);
     this.#closables = new Closables(this.report);
     this.container = (options.container ?? globalContainer).createChildContainer();
-    if (options.container === undefined || options.container === globalContainer) onGlobalContainer.add(this);
+    if (options.container === undefined || options.container === globalContainer) state.onGlobalContainer.add(this);
+    state.applications.add(this);
     this.container.registerInstance(Application, this);
     this.container.registerInstance(HttpKernel, new HttpKernel());
     this.container.register(Pipeline, { useFactory: (container) => new Pipeline(container) });
@@ -114,15 +112,17 @@ export class Application implements ScopeOwner {
    * @throws {NoApplicationError} When no application was created.
    */
   static getInstance(): Application {
+    // The process's registry, not `instanceof`: an application of another copy of this package
+    // (two versions installed) is found too.
     const owner = currentScope()?.app;
-    const app = owner instanceof Application ? owner : instance;
+    const app = owner !== undefined && state.applications.has(owner) ? owner : state.current;
     if (app === undefined) throw new NoApplicationError();
-    return app;
+    return app as Application;
   }
 
   /** Makes `app` the one `getInstance()` returns outside scopes (or forgets it with `undefined`). */
   static setInstance(app: Application | undefined): void {
-    instance = app;
+    state.current = app;
   }
 
   /** Whether `shutdown()` has begun. */

@@ -13,6 +13,7 @@ describe('errors', () => {
       core.InvalidAfterResponseOptionError.forOption('concurrency', 'a whole number', 0),
       core.InvalidShedLoadOptionError.forValue('yes'),
       core.CloseTimeoutError.forResource('a pool'),
+      core.DuplicateCoreError.loaded(['0.1.0', '0.2.0']),
     ];
     for (const error of made) {
       expect(error).toBeInstanceOf(core.EpilogueError);

@@ -89,6 +89,40 @@ export class ShutdownTimeoutError extends EpilogueError {
   }
 }
 
+/**
+ * About two copies of `@epilogue/core` in one process (two versions installed, or one package
+ * resolving its own copy). A second copy shares the first one's scope storage and application
+ * registry, so no work is lost, and is announced with a process warning of this type; a copy
+ * that cannot share them (an incompatible version) throws it when it is imported.
+ */
+export class DuplicateCoreError extends EpilogueError {
+  /** @param versions - The versions of the copies loaded so far, the first one first. */
+  static loaded(versions: readonly string[]): DuplicateCoreError {
+    return new DuplicateCoreError(
+      'E_DUPLICATE_CORE',
+      `${versions.length} copies of @epilogue/core are loaded in this process (versions ${versions.join(', ')}). ` +
+        'They share the current scope and the applications, so no work is lost, but their classes differ ' +
+        '(`instanceof Application` or `instanceof EpilogueError` fails across copies). Install one: ' +
+        '`npm ls @epilogue/core` (or `pnpm why @epilogue/core`) shows what brings each; give every @epilogue/* ' +
+        'package the same version and deduplicate (`npm dedupe`).',
+    );
+  }
+
+  /**
+   * @param first - The version of the copy loaded first.
+   * @param loading - The version of the copy being loaded.
+   */
+  static incompatible(first: string, loading: string): DuplicateCoreError {
+    return new DuplicateCoreError(
+      'E_DUPLICATE_CORE',
+      `@epilogue/core ${loading} cannot run next to @epilogue/core ${first}, loaded first in this process: ` +
+        'they keep the current scope and the applications in different shapes, and two separate copies would ' +
+        'lose work (a request scope of one is invisible to the other). Install one version: `npm ls @epilogue/core` ' +
+        'shows what brings each; give every @epilogue/* package the same version.',
+    );
+  }
+}
+
 /** Reported by `app.shutdown()` for a resource (a queue driver, a pool) that did not close in time. */
 export class CloseTimeoutError extends EpilogueError {
   /** @param resource - The label the resource was registered with. */

@@ -49,6 +49,7 @@ export {
   CloseTimeoutError,
   DependencyResolutionError,
   describe,
+  DuplicateCoreError,
   EpilogueError,
   InvalidAfterResponseOptionError,
   InvalidCallbackError,
