@@ -10,6 +10,7 @@ import type { ScopeOwner } from './scope/scope-owner.js';
 import { currentScope } from './scope/scope-storage.js';
 import { Scope, type ScopeKind } from './scope/scope.js';
 import { Closables, type Closable } from './shutdown/closables.js';
+import { forget, watchUntilTerminated } from './shutdown/exit-watch.js';
 import type { TerminatingCallback } from './scope/terminating-callbacks.js';
 
 /** Options of `new Application()`. */
@@ -172,9 +173,22 @@ export class Application implements ScopeOwner {
     this.currentScope().terminating(callback, label);
   }
 
-  /** Runs the root scope's deferred and terminating callbacks (those registered outside any scope). */
-  terminate(): Promise<void> {
-    return this.rootScope.drain();
+  /**
+   * Runs the root scope's deferred and terminating callbacks (those registered outside any
+   * scope). A process that is about to exit on its own with such work not run reports it as
+   * `E_PENDING_AT_EXIT`, naming it, rather than losing it without a word.
+   */
+  async terminate(): Promise<void> {
+    await this.rootScope.drain();
+    if (!this.rootScope.hasPendingWork) forget(this);
+  }
+
+  /**
+   * Called by the root scope when work is registered on it; not for application code.
+   * @internal
+   */
+  rootWorkAdded(): void {
+    watchUntilTerminated(this);
   }
 
   /**

@@ -14,6 +14,7 @@ describe('errors', () => {
       core.InvalidShedLoadOptionError.forValue('yes'),
       core.CloseTimeoutError.forResource('a pool'),
       core.DuplicateCoreError.loaded(['0.1.0', '0.2.0']),
+      core.PendingAtExitError.forWork(['SendDigest']),
     ];
     for (const error of made) {
       expect(error).toBeInstanceOf(core.EpilogueError);

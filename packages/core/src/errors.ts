@@ -135,6 +135,23 @@ export class CloseTimeoutError extends EpilogueError {
   }
 }
 
+/**
+ * Reported when the process is about to exit on its own while work registered outside any scope
+ * (`dispatchAfterResponse()` or `defer()` in a script) has not run: nothing called `app.terminate()`.
+ */
+export class PendingAtExitError extends EpilogueError {
+  /** @param pending - Readable names of the callbacks that did not run. */
+  static forWork(pending: readonly string[]): PendingAtExitError {
+    return new PendingAtExitError(
+      'E_PENDING_AT_EXIT',
+      `The process is exiting with ${pending.length} callback(s) registered outside any scope that never ran: ` +
+        `${tally(pending)}. Outside a request, a command or a job, dispatchAfterResponse() and defer() wait for ` +
+        'app.terminate(): end the script with `await app.shutdown()` (or `await app.terminate()`), or run the ' +
+        'work inside `await app.runInScope(...)`.',
+    );
+  }
+}
+
 // "SendMail ×3, audit" for ["SendMail", "SendMail", "SendMail", "audit"]: a long list stays short.
 function tally(labels: readonly string[]): string {
   const counts = new Map<string, number>();

@@ -58,6 +58,7 @@ export {
   InvalidShedLoadOptionError,
   NextCalledTwiceError,
   NoApplicationError,
+  PendingAtExitError,
   resolveDependency,
   ShutdownTimeoutError,
 } from './errors.js';

@@ -24,6 +24,10 @@ export interface ProcessState {
   current: object | undefined;
   /** The versions of the copies loaded, the first one first. */
   readonly copies: string[];
+  /** The applications with work registered outside any scope that `app.terminate()` has not run yet. */
+  readonly unterminated: Set<object>;
+  /** Whether the process's `beforeExit` listener that reports that work is installed. */
+  watchingExit: boolean;
 }
 
 // Bumped whenever ProcessState changes shape; copies of another format refuse to share it.
@@ -50,6 +54,8 @@ function processState(): ProcessState {
       onGlobalContainer: new WeakSet(),
       current: undefined,
       copies: [VERSION],
+      unterminated: new Set(),
+      watchingExit: false,
     };
     Object.defineProperty(slot, KEY, { value: state, enumerable: false });
     return state;
