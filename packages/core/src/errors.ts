@@ -296,7 +296,9 @@ export function resolveDependency<T>(container: DependencyContainer, token: Inje
 
 /** A short, readable description of any value for error messages. */
 export function describe(value: unknown): string {
+  if (value === undefined) return 'undefined (nothing was given)';
   if (value === null) return 'null';
+  if (value === '') return 'an empty string';
   if (typeof value === 'function') return value.name ? `function ${value.name}` : 'an anonymous function';
   if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
   return `${typeof value} ${String(value)}`;

@@ -256,6 +256,11 @@ function checkConnections(config: QueueConfig): ReadonlyMap<string, QueueDriver>
     }
   }
   const drivers = new Map(entries);
+  if (config.default === undefined) {
+    throw InvalidQueueConfigError.because(
+      `configureQueues() needs \`default\`: the name of the connection dispatch() uses, one of ${[...drivers.keys()].join(', ')}.`,
+    );
+  }
   if (!drivers.has(config.default)) {
     throw InvalidQueueConfigError.because(
       `The default connection "${String(config.default)}" is not among the connections ` +
