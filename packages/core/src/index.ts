@@ -23,7 +23,7 @@ export { loadShedder, SHED_BODY } from './after-response/shed-load.js';
 export type { LoadShedder, ShedLoadOption } from './after-response/shed-load.js';
 export { Application } from './application.js';
 export type { ApplicationOptions, ScopeOptions, ShutdownHook, ShutdownOptions } from './application.js';
-export { bindPerApplication } from './application-binding.js';
+export { bindPerApplication, singletonPerApplication } from './application-binding.js';
 export {
   globalContainer,
   delay,
