@@ -1,5 +1,5 @@
 import { Application, isOnGlobalContainer } from './application.js';
-import { globalContainer, type DependencyContainer } from './container.js';
+import { globalContainer, injectable, type DependencyContainer } from './container.js';
 import type { Constructor } from './types.js';
 
 /**
@@ -30,6 +30,37 @@ export function bindPerApplication<T>(token: Constructor<T>, create: (app: Appli
     isOnGlobalContainer(app) && !app.container.isRegistered(token)
       ? app.singleton(token, create)
       : app.container.resolve(token);
+}
+
+/**
+ * Makes the decorated class a singleton of each application: one instance per `Application`,
+ * made on first use with its constructor's dependencies resolved from that application's
+ * container, and shared by all of that application's scopes. tsyringe's `@singleton()`, by
+ * contrast, registers on tsyringe's global container, so every `Application` of the process
+ * (every test's) shares its one instance. It implies `@injectable()`; an application may still
+ * override the class by registering its own in `app.container`.
+ *
+ * @returns The class decorator (also callable in JavaScript: `singletonPerApplication()(Counter)`).
+ * @example
+ * @singletonPerApplication()
+ * class IdSequence {
+ *   #next = 1;
+ *   next() { return this.#next++; }
+ * }
+ * new Application().make(IdSequence) !== new Application().make(IdSequence); // one per application
+ */
+export function singletonPerApplication(): <C extends Constructor>(target: C) => void {
+  return (target) => {
+    injectable()(target);
+    bindPerApplication(target, (app) => {
+      // A child container of the application's with the class registered as itself builds it
+      // there (tsyringe constructs a class registration directly), never reaching the global
+      // binding above, which would call this again.
+      const builder = app.container.createChildContainer();
+      builder.register(target, { useClass: target });
+      return builder.resolve(target);
+    });
+  };
 }
 
 function applicationOf(container: DependencyContainer): Application {

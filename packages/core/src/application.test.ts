@@ -1,5 +1,6 @@
 import {
   Application,
+  CloseTimeoutError,
   currentScope,
   defer,
   EpilogueError,
@@ -219,5 +220,80 @@ describe('Application.shutdown', () => {
   it('returns the same promise when called twice', () => {
     const { app } = recordingApp();
     expect(app.shutdown()).toBe(app.shutdown());
+  });
+});
+
+describe('app.closeOnShutdown', () => {
+  it('closes the resources after the work has drained, last registered first', async () => {
+    const { app } = recordingApp();
+    const trail: string[] = [];
+    app.closeOnShutdown({ close: () => trail.push('close driver') }, 'driver');
+    app.closeOnShutdown({ close: async () => trail.push('close pool') }, 'pool');
+    app.onShutdown(() => trail.push('stop accepting'));
+    const scope = app.createScope('http');
+    scope.terminating(async () => {
+      await tick(10);
+      trail.push('after-response work');
+    });
+    app.rootScope.terminating(() => trail.push('root work'));
+    void scope.finish(true);
+    await app.shutdown({ timeoutMs: 1000 });
+    expect(trail).toEqual(['stop accepting', 'after-response work', 'root work', 'close pool', 'close driver']);
+  });
+
+  it('closes each resource once when shutdown is called twice', async () => {
+    const { app } = recordingApp();
+    const close = jest.fn();
+    app.closeOnShutdown({ close });
+    await Promise.all([app.shutdown(), app.shutdown()]);
+    await app.shutdown();
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports a resource that fails to close and still closes the others', async () => {
+    const { app, reports } = recordingApp();
+    const close = jest.fn();
+    app.closeOnShutdown({ close });
+    app.closeOnShutdown(
+      {
+        close: () => {
+          throw new Error('socket gone');
+        },
+      },
+      'the broken client',
+    );
+    await app.shutdown();
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(reports).toEqual([
+      { error: new Error('socket gone'), context: { phase: 'shutdown', scope: 'root', resource: 'the broken client' } },
+    ]);
+  });
+
+  it('reports E_CLOSE_TIMEOUT for a resource still closing after timeoutMs, and resolves', async () => {
+    const { app, reports } = recordingApp();
+    app.closeOnShutdown({ close: () => new Promise(() => undefined) }, 'the stuck connection');
+    await app.shutdown({ timeoutMs: 20 });
+    expect(reports).toHaveLength(1);
+    expect(reports[0].error).toBeInstanceOf(CloseTimeoutError);
+    expect((reports[0].error as CloseTimeoutError).code).toBe('E_CLOSE_TIMEOUT');
+    expect((reports[0].error as Error).message).toContain('Closing the stuck connection did not finish within the shutdown timeout');
+  });
+
+  it('leaves out a resource whose registration was removed', async () => {
+    const { app } = recordingApp();
+    const close = jest.fn();
+    const remove = app.closeOnShutdown({ close });
+    remove();
+    await app.shutdown();
+    expect(close).not.toHaveBeenCalled();
+  });
+
+  it('closes at once a resource registered after the shutdown', async () => {
+    const { app } = recordingApp();
+    await app.shutdown();
+    const close = jest.fn();
+    app.closeOnShutdown({ close });
+    await tick();
+    expect(close).toHaveBeenCalledTimes(1);
   });
 });

@@ -5,9 +5,12 @@ import { NoApplicationError, resolveDependency, ShutdownTimeoutError } from './e
 import { HttpKernel } from './http/http-kernel.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { consoleReporter, type ErrorContext, type ErrorReporter } from './reporter.js';
+import { state } from './process-state.js';
 import type { ScopeOwner } from './scope/scope-owner.js';
 import { currentScope } from './scope/scope-storage.js';
 import { Scope, type ScopeKind } from './scope/scope.js';
+import { Closables, type Closable } from './shutdown/closables.js';
+import { forget, watchUntilTerminated } from './shutdown/exit-watch.js';
 import type { TerminatingCallback } from './scope/terminating-callbacks.js';
 
 /** Options of `new Application()`. */
@@ -28,6 +31,7 @@ export interface ShutdownOptions {
   /**
    * How long to wait for in-flight work. Then jobs that have not finished go to the
    * `afterResponse.overflow` connection, when there is one, and what is left is reported.
+   * Closing the resources (`app.closeOnShutdown()`) afterwards gets as long again.
    * Default: 10,000 ms.
    */
   timeoutMs?: number;
@@ -48,13 +52,9 @@ export interface ScopeOptions {
  */
 export type ShutdownHook = () => unknown;
 
-let instance: Application | undefined;
-// The applications whose container is a child of tsyringe's global one (no `container` option).
-const onGlobalContainer = new WeakSet<Application>();
-
 /** Whether `app` was built on tsyringe's global container; core's per-application bindings use it. */
 export function isOnGlobalContainer(app: Application): boolean {
-  return onGlobalContainer.has(app);
+  return state.onGlobalContainer.has(app);
 }
 
 /**
@@ -84,6 +84,7 @@ export class Application implements ScopeOwner {
   readonly #active = new Set<Scope>();
   readonly #shutdownHooks = new Set<ShutdownHook>();
   readonly #singletons = new Map<unknown, unknown>();
+  readonly #closables: Closables;
   #idle: (() => void) | undefined;
   #shutdown: Promise<void> | undefined;
 
@@ -95,8 +96,10 @@ export class Application implements ScopeOwner {
     const reporter = options.report ?? consoleReporter;
     this.report = (error, context) => safely(reporter, error, context);
     this.afterResponse = new AfterResponseGovernor(options.afterResponse, this.report);
+    this.#closables = new Closables(this.report);
     this.container = (options.container ?? globalContainer).createChildContainer();
-    if (options.container === undefined || options.container === globalContainer) onGlobalContainer.add(this);
+    if (options.container === undefined || options.container === globalContainer) state.onGlobalContainer.add(this);
+    state.applications.add(this);
     this.container.registerInstance(Application, this);
     this.container.registerInstance(HttpKernel, new HttpKernel());
     this.container.register(Pipeline, { useFactory: (container) => new Pipeline(container) });
@@ -110,15 +113,17 @@ export class Application implements ScopeOwner {
    * @throws {NoApplicationError} When no application was created.
    */
   static getInstance(): Application {
+    // The process's registry, not `instanceof`: an application of another copy of this package
+    // (two versions installed) is found too.
     const owner = currentScope()?.app;
-    const app = owner instanceof Application ? owner : instance;
+    const app = owner !== undefined && state.applications.has(owner) ? owner : state.current;
     if (app === undefined) throw new NoApplicationError();
-    return app;
+    return app as Application;
   }
 
   /** Makes `app` the one `getInstance()` returns outside scopes (or forgets it with `undefined`). */
   static setInstance(app: Application | undefined): void {
-    instance = app;
+    state.current = app;
   }
 
   /** Whether `shutdown()` has begun. */
@@ -168,9 +173,22 @@ export class Application implements ScopeOwner {
     this.currentScope().terminating(callback, label);
   }
 
-  /** Runs the root scope's deferred and terminating callbacks (those registered outside any scope). */
-  terminate(): Promise<void> {
-    return this.rootScope.drain();
+  /**
+   * Runs the root scope's deferred and terminating callbacks (those registered outside any
+   * scope). A process that is about to exit on its own with such work not run reports it as
+   * `E_PENDING_AT_EXIT`, naming it, rather than losing it without a word.
+   */
+  async terminate(): Promise<void> {
+    await this.rootScope.drain();
+    if (!this.rootScope.hasPendingWork) forget(this);
+  }
+
+  /**
+   * Called by the root scope when work is registered on it; not for application code.
+   * @internal
+   */
+  rootWorkAdded(): void {
+    watchUntilTerminated(this);
   }
 
   /**
@@ -228,12 +246,36 @@ export class Application implements ScopeOwner {
   }
 
   /**
-   * Stops gracefully: calls the shutdown hooks (adapters stop accepting requests), waits for
-   * in-flight scopes and their after-response work, runs the root scope's callbacks. When
-   * `timeoutMs` runs out first, after-response jobs that have not finished (started or not) are
-   * pushed to the `afterResponse.overflow` connection, so a worker runs them (at least once: one
-   * that was running here may run twice), and what could not be pushed is reported. Later calls
-   * return the same promise.
+   * Registers a resource for `app.shutdown()` to close once the work has drained: a queue
+   * driver, a thread pool, a database client. `configureQueues()` registers the queue
+   * connections this way. Resources close in the reverse order of their registration; one
+   * registered after the shutdown is closed at once.
+   *
+   * @param closable - Anything with a `close()` method; it may be called more than once.
+   * @param label - A readable name for reports ("the redis queue connection").
+   * @returns A function that removes it (when you close it yourself).
+   * @example
+   * const pool = new pg.Pool();
+   * app.closeOnShutdown({ close: () => pool.end() }, 'the pg pool');
+   */
+  closeOnShutdown(closable: Closable, label = 'a resource'): () => void {
+    return this.#closables.add(closable, label);
+  }
+
+  /**
+   * Stops gracefully, in this order: calls the shutdown hooks (adapters stop accepting requests,
+   * workers stop taking jobs), waits for in-flight scopes and their after-response work, runs
+   * the root scope's callbacks, then closes the resources registered with `closeOnShutdown()`
+   * (the queue connections, thread pools) and the governor's timers, so that a script can end
+   * on its own after `await app.shutdown()`. When `timeoutMs` runs out first, after-response
+   * jobs that have not finished (started or not) are pushed to the `afterResponse.overflow`
+   * connection, so a worker runs them (at least once: one that was running here may run twice),
+   * and what could not be pushed is reported. Closing gets `timeoutMs` again; a resource still
+   * closing then is reported as `E_CLOSE_TIMEOUT`. Later calls return the same promise.
+   *
+   * @example
+   * await Notify.dispatch(user.id); // queued on Redis
+   * await app.shutdown();           // the Redis connections close; the script exits
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     return (this.#shutdown ??= this.#performShutdown(options.timeoutMs ?? 10_000));
@@ -261,6 +303,8 @@ export class Application implements ScopeOwner {
       this.report(ShutdownTimeoutError.after(timeoutMs, pending, spilled), { phase: 'shutdown', scope: 'root' });
     }
     await this.terminate();
+    await this.#closables.close(timeoutMs);
+    this.afterResponse.stop();
   }
 
   #waitForIdle(timeoutMs: number): Promise<boolean> {

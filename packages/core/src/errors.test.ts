@@ -13,6 +13,9 @@ describe('errors', () => {
       E_AFTER_RESPONSE_OVERLOADED: [core.AfterResponseOverloadedError.backlog(2, 1, undefined)],
       E_INVALID_AFTER_RESPONSE_OPTION: [core.InvalidAfterResponseOptionError.forOption('concurrency', 'a whole number', 0)],
       E_INVALID_SHED_LOAD_OPTION: [core.InvalidShedLoadOptionError.forValue('yes')],
+      E_CLOSE_TIMEOUT: [core.CloseTimeoutError.forResource('a pool')],
+      E_DUPLICATE_CORE: [core.DuplicateCoreError.loaded(['0.1.0', '0.2.0'])],
+      E_PENDING_AT_EXIT: [core.PendingAtExitError.forWork(['SendDigest'])],
       E_NO_TYPE_INFO: [core.DependencyResolutionError.noTypeInfo('Mailer', 'SendMailHandler', new Error('x'))],
     });
   });

@@ -101,6 +101,69 @@ export class ShutdownTimeoutError extends EpilogueError {
   }
 }
 
+/**
+ * About two copies of `@epilogue/core` in one process (two versions installed, or one package
+ * resolving its own copy). A second copy shares the first one's scope storage and application
+ * registry, so no work is lost, and is announced with a process warning of this type; a copy
+ * that cannot share them (an incompatible version) throws it when it is imported.
+ */
+export class DuplicateCoreError extends EpilogueError {
+  /** @param versions - The versions of the copies loaded so far, the first one first. */
+  static loaded(versions: readonly string[]): DuplicateCoreError {
+    return new DuplicateCoreError(
+      'E_DUPLICATE_CORE',
+      `${versions.length} copies of @epilogue/core are loaded in this process (versions ${versions.join(', ')}). ` +
+        'They share the current scope and the applications, so no work is lost, but their classes differ ' +
+        '(`instanceof Application` or `instanceof EpilogueError` fails across copies). Install one: ' +
+        '`npm ls @epilogue/core` (or `pnpm why @epilogue/core`) shows what brings each; give every @epilogue/* ' +
+        'package the same version and deduplicate (`npm dedupe`).',
+    );
+  }
+
+  /**
+   * @param first - The version of the copy loaded first.
+   * @param loading - The version of the copy being loaded.
+   */
+  static incompatible(first: string, loading: string): DuplicateCoreError {
+    return new DuplicateCoreError(
+      'E_DUPLICATE_CORE',
+      `@epilogue/core ${loading} cannot run next to @epilogue/core ${first}, loaded first in this process: ` +
+        'they keep the current scope and the applications in different shapes, and two separate copies would ' +
+        'lose work (a request scope of one is invisible to the other). Install one version: `npm ls @epilogue/core` ' +
+        'shows what brings each; give every @epilogue/* package the same version.',
+    );
+  }
+}
+
+/** Reported by `app.shutdown()` for a resource (a queue driver, a pool) that did not close in time. */
+export class CloseTimeoutError extends EpilogueError {
+  /** @param resource - The label the resource was registered with. */
+  static forResource(resource: string): CloseTimeoutError {
+    return new CloseTimeoutError(
+      'E_CLOSE_TIMEOUT',
+      `Closing ${resource} did not finish within the shutdown timeout; the shutdown went on without it. ` +
+        'Check that it can still reach its server (a Redis that went away, say), or raise `timeoutMs` of app.shutdown().',
+    );
+  }
+}
+
+/**
+ * Reported when the process is about to exit on its own while work registered outside any scope
+ * (`dispatchAfterResponse()` or `defer()` in a script) has not run: nothing called `app.terminate()`.
+ */
+export class PendingAtExitError extends EpilogueError {
+  /** @param pending - Readable names of the callbacks that did not run. */
+  static forWork(pending: readonly string[]): PendingAtExitError {
+    return new PendingAtExitError(
+      'E_PENDING_AT_EXIT',
+      `The process is exiting with ${pending.length} callback(s) registered outside any scope that never ran: ` +
+        `${tally(pending)}. Outside a request, a command or a job, dispatchAfterResponse() and defer() wait for ` +
+        'app.terminate(): end the script with `await app.shutdown()` (or `await app.terminate()`), or run the ' +
+        'work inside `await app.runInScope(...)`.',
+    );
+  }
+}
+
 // "SendMail ×3, audit" for ["SendMail", "SendMail", "SendMail", "audit"]: a long list stays short.
 function tally(labels: readonly string[]): string {
   const counts = new Map<string, number>();
@@ -245,7 +308,9 @@ export function resolveDependency<T>(container: DependencyContainer, token: Inje
 
 /** A short, readable description of any value for error messages. */
 export function describe(value: unknown): string {
+  if (value === undefined) return 'undefined (nothing was given)';
   if (value === null) return 'null';
+  if (value === '') return 'an empty string';
   if (typeof value === 'function') return value.name ? `function ${value.name}` : 'an anonymous function';
   if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
   return `${typeof value} ${String(value)}`;

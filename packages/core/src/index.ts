@@ -23,7 +23,7 @@ export { loadShedder, SHED_BODY } from './after-response/shed-load.js';
 export type { LoadShedder, ShedLoadOption } from './after-response/shed-load.js';
 export { Application } from './application.js';
 export type { ApplicationOptions, ScopeOptions, ShutdownHook, ShutdownOptions } from './application.js';
-export { bindPerApplication } from './application-binding.js';
+export { bindPerApplication, singletonPerApplication } from './application-binding.js';
 export {
   globalContainer,
   delay,
@@ -46,8 +46,10 @@ export type { DeferredFunction } from './defer/deferred-callback.js';
 export { DeferredCallbackCollection } from './defer/deferred-callback-collection.js';
 export {
   AfterResponseOverloadedError,
+  CloseTimeoutError,
   DependencyResolutionError,
   describe,
+  DuplicateCoreError,
   EpilogueError,
   InvalidAfterResponseOptionError,
   InvalidCallbackError,
@@ -56,6 +58,7 @@ export {
   InvalidShedLoadOptionError,
   NextCalledTwiceError,
   NoApplicationError,
+  PendingAtExitError,
   resolveDependency,
   ShutdownTimeoutError,
 } from './errors.js';
@@ -73,6 +76,7 @@ export { consoleReporter } from './reporter.js';
 export type { ErrorContext, ErrorReporter } from './reporter.js';
 export { currentScope } from './scope/scope-storage.js';
 export { Scope } from './scope/scope.js';
+export type { Closable } from './shutdown/closables.js';
 export type { ScopeOwner } from './scope/scope-owner.js';
 export type { ScopeKind } from './scope/scope.js';
 export type { TerminatingCallback } from './scope/terminating-callbacks.js';

@@ -12,3 +12,16 @@ export class MissingApplicationError extends EpilogueError {
     );
   }
 }
+
+/** Thrown when the plugin is registered a second time where it already is (the same instance or an ancestor). */
+export class PluginRegisteredTwiceError extends EpilogueError {
+  /** Made by the plugin's second registration. */
+  static onInstance(): PluginRegisteredTwiceError {
+    return new PluginRegisteredTwiceError(
+      'E_FASTIFY_REGISTERED_TWICE',
+      'The Epilogue Fastify plugin is registered twice on this Fastify instance (or on it and an ancestor). ' +
+        'Register it once, on the root instance, before the routes: every route of every child plugin ' +
+        'then runs in its request scope. Remove the second fastify.register(epilogue, { app }).',
+    );
+  }
+}

@@ -18,6 +18,6 @@
  * });
  * await fastify.listen({ port: 3000 });
  */
-export { MissingApplicationError } from './errors.js';
+export { MissingApplicationError, PluginRegisteredTwiceError } from './errors.js';
 export type { EpilogueFastifyOptions } from './options.js';
 export { epilogue, epilogue as default } from './plugin.js';

@@ -1,5 +1,5 @@
 import { Application, currentScope, EpilogueError } from '@epilogue/core';
-import epilogue, { epilogue as named, MissingApplicationError } from '@epilogue/fastify';
+import epilogue, { epilogue as named, MissingApplicationError, PluginRegisteredTwiceError } from '@epilogue/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AsyncResource } from 'node:async_hooks';
 import { tick, recordingApp, idle } from '../../../test/support/app.js';
@@ -30,6 +30,35 @@ describe('@epilogue/fastify', () => {
     expect(error).toBeInstanceOf(MissingApplicationError);
     expect(error).toBeInstanceOf(EpilogueError);
     expect(error).toMatchObject({ code: 'E_FASTIFY_APP_REQUIRED' });
+    expect((error as Error).message).toContain('the app option held undefined (nothing was given)');
+  });
+
+  it('refuses a second registration on the same instance with E_FASTIFY_REGISTERED_TWICE', async () => {
+    const { app } = recordingApp();
+    const fastify = fastifyFor(app);
+    void fastify.register(epilogue, { app });
+    const error = await fastify.ready().then(() => undefined, (failure: unknown) => failure);
+    expect(error).toBeInstanceOf(PluginRegisteredTwiceError);
+    expect(error).toMatchObject({ code: 'E_FASTIFY_REGISTERED_TWICE' });
+    expect((error as Error).message).toContain('Register it once, on the root instance');
+  });
+
+  it('takes one registration in each of two sibling plugins', async () => {
+    const { app } = recordingApp();
+    const fastify = Fastify();
+    instances.push(fastify);
+    for (const prefix of ['/a', '/b']) {
+      void fastify.register(
+        async (child) => {
+          await child.register(epilogue, { app });
+          child.get('/', async () => currentScope()?.kind ?? 'no scope');
+        },
+        { prefix },
+      );
+    }
+    expect((await fastify.inject('/a')).body).toBe('http');
+    expect((await fastify.inject('/b')).body).toBe('http');
+    await idle(app);
   });
 
   it('runs the handler in an http scope and its after-response work under inject()', async () => {

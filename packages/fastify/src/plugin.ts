@@ -1,13 +1,16 @@
 import { Application, loadShedder, SHED_BODY } from '@epilogue/core';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { MissingApplicationError } from './errors.js';
+import { MissingApplicationError, PluginRegisteredTwiceError } from './errors.js';
 import type { EpilogueFastifyOptions } from './options.js';
 import { createRequestHooks, SCOPE } from './request-hooks.js';
 
 const register: FastifyPluginAsync<EpilogueFastifyOptions> = async (fastify, options) => {
   const app = (options as Partial<EpilogueFastifyOptions> | undefined)?.app;
   if (!(app instanceof Application)) throw MissingApplicationError.inPluginOptions(app);
+  // Checked before anything is added: Fastify's own error for the second decoration
+  // (FST_ERR_DEC_ALREADY_PRESENT) would name a symbol and not the plugin.
+  if (fastify.hasRequestDecorator(SCOPE)) throw PluginRegisteredTwiceError.onInstance();
   const hooks = createRequestHooks(app);
   const shedder = loadShedder(app, options.shedLoad);
   if (shedder !== undefined) {
@@ -39,6 +42,8 @@ const register: FastifyPluginAsync<EpilogueFastifyOptions> = async (fastify, opt
  * the after-response backlog is over its limit (off by default).
  *
  * @throws {MissingApplicationError} From `register`/`ready` when `app` is not an Epilogue `Application`.
+ * @throws {PluginRegisteredTwiceError} From `register`/`ready` when the plugin is registered on
+ *   this instance (or an ancestor) already.
  * @throws {InvalidShedLoadOptionError} From `register`/`ready` for a `shedLoad` option it cannot read.
  * @example
  * const app = new Application();

@@ -10,6 +10,10 @@ import { QueueManager, type QueueConfig } from './queue-manager.js';
  * application was made with `afterResponse: { overflow: name }`, after-response jobs beyond
  * `maxPending` (and those unfinished at a shutdown timeout) are pushed to that connection.
  *
+ * The drivers then belong to the application: `app.shutdown()` closes them (their Redis
+ * connections, their thread pools) once the work has drained, so a script that dispatched a
+ * queued job ends on its own after `await app.shutdown()`.
+ *
  * @param app - The application.
  * @param config - The connections, the default connection and payload options.
  * @returns The manager.
@@ -27,6 +31,7 @@ export function configureQueues(app: Application, config: QueueConfig): QueueMan
   const overflow = app.afterResponse.overflowConnection;
   if (overflow !== undefined) app.afterResponse.useOverflow(afterResponseOverflow(app, manager, overflow));
   app.container.registerInstance(QueueManager, manager);
+  app.closeOnShutdown(manager, `the queue connections (${manager.connectionNames().join(', ')})`);
   app.container.resolve(Dispatcher).setQueueResolver(manager);
   return manager;
 }

@@ -81,6 +81,9 @@ describe('configureQueues', () => {
     expect(() => configureQueues(app, { default: 'redis', connections: { memory: new MemoryDriver() } })).toThrow(
       /"redis" is not among the connections \(memory\)/,
     );
+    expect(() => configureQueues(app, { connections: { memory: new MemoryDriver() } } as never)).toThrow(
+      'configureQueues() needs `default`: the name of the connection dispatch() uses, one of memory.',
+    );
     expect(() => configureQueues(app, { default: 'x', connections: { x: {} as never } })).toThrow(/not a queue driver/);
     const tiny = { default: 'm', connections: { m: new MemoryDriver() }, maxPayloadBytes: 0 };
     expect(() => configureQueues(app, tiny)).toThrow(InvalidQueueConfigError);

@@ -69,6 +69,7 @@ export class QueueManager implements QueueConnectionResolver {
   readonly #drivers: ReadonlyMap<string, QueueDriver>;
   readonly #afterCommit: ReadonlySet<string>;
   readonly #connections = new Map<string, QueueConnection>();
+  #closed: Promise<void> | undefined;
   readonly #reportListenerError = (error: unknown) => this.#app.report(error, { phase: 'queue-event' });
 
   /**
@@ -166,9 +167,12 @@ export class QueueManager implements QueueConnectionResolver {
     return this.driver(connection).size(queue ?? this.defaultQueue);
   }
 
-  /** Closes every driver. */
-  async close(): Promise<void> {
-    await Promise.all([...this.#drivers.values()].map((driver) => driver.close()));
+  /**
+   * Closes every driver, once: later calls return the same promise. `app.shutdown()` calls it
+   * for a manager made by `configureQueues()`.
+   */
+  close(): Promise<void> {
+    return (this.#closed ??= Promise.all([...this.#drivers.values()].map((driver) => driver.close())).then(() => undefined));
   }
 
   /**
@@ -269,6 +273,11 @@ function checkConnections(config: QueueConfig): ReadonlyMap<string, QueueDriver>
     }
   }
   const drivers = new Map(entries);
+  if (config.default === undefined) {
+    throw InvalidQueueConfigError.because(
+      `configureQueues() needs \`default\`: the name of the connection dispatch() uses, one of ${[...drivers.keys()].join(', ')}.`,
+    );
+  }
   if (!drivers.has(config.default)) {
     throw InvalidQueueConfigError.because(
       `The default connection "${String(config.default)}" is not among the connections ` +

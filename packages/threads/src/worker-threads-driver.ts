@@ -95,9 +95,8 @@ type Attempt = { readonly outcome: DeliveryOutcome } | { readonly lost: Lost };
  * replaced; either way the job is handled by its `tries`.
  *
  * Jobs start running once the driver is a connection of `configureQueues()`: no `queue:work`
- * is needed. The pool's threads start with the first job (or `start()`), and end when the
- * application terminates (the end of `app.shutdown()`) or the driver is closed, once the ready
- * jobs ran (up to `closeTimeoutMs`). Jobs are kept in memory, as by `MemoryDriver`: delayed jobs
+ * is needed. The pool's threads start with the first job (or `start()`), and end at the end of
+ * `app.shutdown()` or when the driver is closed, once the ready jobs ran (up to `closeTimeoutMs`). Jobs are kept in memory, as by `MemoryDriver`: delayed jobs
  * are lost then, and reported.
  *
  * @example
@@ -158,8 +157,8 @@ export class WorkerThreadsDriver implements QueueDriver {
   }
 
   /**
-   * Makes the pool run the connection's jobs, and closes the driver when the application
-   * terminates. Called by `configureQueues()`.
+   * Makes the pool run the connection's jobs, and closes the driver at the end of the
+   * application's shutdown. Called by `configureQueues()`.
    *
    * @throws {InvalidQueueConfigError} When the driver is already a connection.
    */
@@ -173,7 +172,7 @@ export class WorkerThreadsDriver implements QueueDriver {
     this.#connection = connection;
     if (this.#inThread) return;
     if (this.#preferred.length > 0) this.#consume(this.#preferred);
-    app.rootScope.terminating(() => this.close(), `close the "${connection}" worker threads`);
+    app.closeOnShutdown(this, `the "${connection}" worker threads`);
   }
 
   /**

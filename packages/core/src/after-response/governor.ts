@@ -157,6 +157,15 @@ export class AfterResponseGovernor {
   }
 
   /**
+   * Stops sampling the event loop's lag; the end of `app.shutdown()` calls it. Work admitted
+   * later still runs (and starts the sampling again).
+   * @internal
+   */
+  stop(): void {
+    this.#lag.stop();
+  }
+
+  /**
    * Takes an ended scope's work: it will start through the pump.
    * @internal
    */

@@ -17,6 +17,8 @@ export interface ScopeOwner {
   retain(scope: object): void;
   /** Counts a scope as finished. */
   release(scope: object): void;
+  /** Called when work is registered on the root scope (outside any scope), which waits for `terminate()`. */
+  rootWorkAdded?(): void;
 }
 
 /** Where a failing callback is reported: the reporter, and the context of the scope it ran in. */

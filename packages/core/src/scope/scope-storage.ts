@@ -1,11 +1,13 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import { state } from '../process-state.js';
 import type { Scope } from './scope.js';
 
 /**
- * The one AsyncLocalStorage that carries the current Scope through async calls.
- * Every package finds the current scope here, so a copy of this module must not be duplicated.
+ * The one AsyncLocalStorage that carries the current Scope through async calls. It is kept in
+ * the process's state, so that a second copy of this package (two versions installed) sees the
+ * same scopes rather than losing the work registered in them.
  */
-export const scopeStorage = new AsyncLocalStorage<Scope>();
+export const scopeStorage = state.scopeStorage as AsyncLocalStorage<Scope>;
 
 /**
  * The scope the caller runs in, if any.

@@ -287,7 +287,10 @@ export class Scope {
   // too, rather than never; the scope counts as in flight again until then, so that a
   // shutdown waits for it (or reports it). The root scope waits for `app.terminate()` instead.
   #added(): void {
-    if (this.#outcome === undefined) return;
+    if (this.#outcome === undefined) {
+      if (this.kind === 'root') this.app.rootWorkAdded?.();
+      return;
+    }
     if (this.#driving) {
       this.app.afterResponse.changed(this);
       return;

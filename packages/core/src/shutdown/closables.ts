@@ -1,0 +1,79 @@
+import { CloseTimeoutError } from '../errors.js';
+import type { ErrorReporter } from '../reporter.js';
+
+/** Something `app.shutdown()` closes once the work has drained: a queue driver, a thread pool, a client. */
+export interface Closable {
+  /** Releases the resource; may be called more than once (later calls do nothing). */
+  close(): unknown;
+}
+
+interface Entry {
+  readonly closable: Closable;
+  readonly label: string;
+}
+
+/**
+ * The resources an application closes at the end of its shutdown, in the reverse order of their
+ * registration (what was opened last, and may use what was opened before it, closes first).
+ * Each close is isolated (a throw is reported, the others still close) and the whole is bounded
+ * by a deadline, so that a resource that never closes cannot hold the shutdown forever.
+ */
+export class Closables {
+  readonly #entries: Entry[] = [];
+  readonly #report: ErrorReporter;
+  #closed: Promise<void> | undefined;
+
+  /** @param report - Where close failures and timeouts go. */
+  constructor(report: ErrorReporter) {
+    this.#report = report;
+  }
+
+  /**
+   * Adds a resource. Once the list has been closed, the resource is closed at once instead,
+   * since no later shutdown would close it.
+   *
+   * @returns A function that removes it (to close it yourself instead).
+   */
+  add(closable: Closable, label: string): () => void {
+    const entry = { closable, label };
+    if (this.#closed !== undefined) {
+      void this.#closeOne(entry, Infinity);
+      return () => undefined;
+    }
+    this.#entries.push(entry);
+    return () => {
+      const index = this.#entries.indexOf(entry);
+      if (index >= 0) this.#entries.splice(index, 1);
+    };
+  }
+
+  /**
+   * Closes every resource once, last added first, and gives up on those still closing after
+   * `timeoutMs` (each is reported as a `CloseTimeoutError`). Later calls return the same promise.
+   */
+  close(timeoutMs: number): Promise<void> {
+    return (this.#closed ??= this.#closeAll(performance.now() + timeoutMs));
+  }
+
+  async #closeAll(deadline: number): Promise<void> {
+    for (const entry of this.#entries.splice(0).reverse()) await this.#closeOne(entry, deadline - performance.now());
+  }
+
+  async #closeOne({ closable, label }: Entry, timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      if (!Number.isFinite(timeoutMs)) return;
+      // Unref'd: a resource that hangs must not be what keeps the process alive.
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, timeoutMs));
+      timer.unref();
+    });
+    try {
+      const outcome = await Promise.race([Promise.resolve().then(() => closable.close()), timedOut]);
+      if (outcome === 'timeout') this.#report(CloseTimeoutError.forResource(label), { phase: 'shutdown', scope: 'root', resource: label });
+    } catch (error) {
+      this.#report(error, { phase: 'shutdown', scope: 'root', resource: label });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
