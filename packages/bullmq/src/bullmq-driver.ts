@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { BatchStore } from '@epilogue/bus';
 import {
   DriverClosedError,
   InvalidQueueConfigError,
@@ -18,6 +19,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { BullMQConsumer } from './bullmq-consumer.js';
 import { QueueFetcher, type StoredData } from './queue-fetcher.js';
 import { RedisAtomicStore } from './redis-atomic-store.js';
+import { RedisBatchStore } from './redis-batch-store.js';
 import { RedisFailedJobStore } from './redis-failed-job-store.js';
 
 /** Options of `new BullMQDriver()`. */
@@ -68,6 +70,8 @@ export interface BullMQDriverOptions {
  * - Failed jobs are kept in Redis (`RedisFailedJobStore`), so every machine sees the same ones.
  * - The locks and counters of `WithoutOverlapping`, `RateLimited`, `ThrottlesExceptions` and
  *   unique jobs are kept in Redis (`RedisAtomicStore`), so the limits hold across machines.
+ * - Job batches are kept in Redis (`RedisBatchStore`), so that workers on every machine count
+ *   the jobs of one batch together and any process finds a batch by id.
  *
  * @example
  * configureQueues(app, {
@@ -80,6 +84,11 @@ export class BullMQDriver implements QueueDriver {
   readonly failedJobs: FailedJobStore;
   /** Locks and counters of job middleware and unique jobs, in Redis: they hold across machines. */
   readonly atomics: AtomicStore;
+  /**
+   * Job batches, in Redis under the prefix (`RedisBatchStore`): `configureQueues()` keeps the
+   * application's batches here when this driver's connection is the default one.
+   */
+  readonly batches: BatchStore;
   /** The key prefix. */
   readonly prefix: string;
 
@@ -134,6 +143,7 @@ export class BullMQDriver implements QueueDriver {
     });
     this.failedJobs = options.failedJobs ?? new RedisFailedJobStore(this.#client, this.prefix);
     this.atomics = new RedisAtomicStore(this.#client, this.prefix);
+    this.batches = new RedisBatchStore(this.#client, this.prefix);
   }
 
   async push(body: string, options: DriverPushOptions): Promise<PushReceipt> {
