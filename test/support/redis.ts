@@ -62,3 +62,30 @@ async function assertRedis(): Promise<void> {
 class RedisUnavailableError extends Error {
   readonly code = 'E_TEST_REDIS_UNAVAILABLE';
 }
+
+/**
+ * Clients and key prefixes for the tests of one `describe`, cleaned up after them all: every
+ * key under the prefixes deleted, every client disconnected. Call it inside the `describe`.
+ *
+ * @param name - What the prefixes are for: `epilogue-test:<name>:...`.
+ */
+export function redisFixtures(name: string): { client: () => Redis; prefix: () => string } {
+  const clients: Redis[] = [];
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    await Promise.all(prefixes.map(deleteKeys));
+    for (const redis of clients) redis.disconnect();
+  });
+  return {
+    client: () => {
+      const redis = new Redis({ ...REDIS, maxRetriesPerRequest: 1 });
+      clients.push(redis);
+      return redis;
+    },
+    prefix: () => {
+      const made = uniquePrefix(name);
+      prefixes.push(made);
+      return made;
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { BatchStore } from '@epilogue/bus';
 import {
   DriverClosedError,
   InvalidQueueConfigError,
@@ -19,6 +20,7 @@ import { BullMQConsumer } from './bullmq-consumer.js';
 import { QueueFetcher, type StoredData } from './queue-fetcher.js';
 import { RedisAtomicStore } from './redis-atomic-store.js';
 import { MirroredFailedJobStore } from './mirrored-failed-job-store.js';
+import { RedisBatchStore } from './redis-batch-store.js';
 import { RedisFailedJobStore } from './redis-failed-job-store.js';
 
 /** Options of `new BullMQDriver()`. */
@@ -82,6 +84,8 @@ export interface BullMQDriverOptions {
  *   cleans them: see docs/dashboard.md.
  * - The locks and counters of `WithoutOverlapping`, `RateLimited`, `ThrottlesExceptions` and
  *   unique jobs are kept in Redis (`RedisAtomicStore`), so the limits hold across machines.
+ * - Job batches are kept in Redis (`RedisBatchStore`), so that workers on every machine count
+ *   the jobs of one batch together and any process finds a batch by id.
  *
  * @example
  * configureQueues(app, {
@@ -94,6 +98,11 @@ export class BullMQDriver implements QueueDriver {
   readonly failedJobs: FailedJobStore;
   /** Locks and counters of job middleware and unique jobs, in Redis: they hold across machines. */
   readonly atomics: AtomicStore;
+  /**
+   * Job batches, in Redis under the prefix (`RedisBatchStore`): `configureQueues()` keeps the
+   * application's batches here when this driver's connection is the default one.
+   */
+  readonly batches: BatchStore;
   /** The key prefix. */
   readonly prefix: string;
 
@@ -153,6 +162,7 @@ export class BullMQDriver implements QueueDriver {
     const records = options.failedJobs ?? new RedisFailedJobStore(this.#client, this.prefix);
     this.failedJobs = new MirroredFailedJobStore(records, (name) => this.#queue(name));
     this.atomics = new RedisAtomicStore(this.#client, this.prefix);
+    this.batches = new RedisBatchStore(this.#client, this.prefix);
   }
 
   async push(body: string, options: DriverPushOptions): Promise<PushReceipt> {

@@ -16,4 +16,6 @@
 export { BullMQDriver } from './bullmq-driver.js';
 export type { BullMQDriverOptions } from './bullmq-driver.js';
 export { RedisAtomicStore } from './redis-atomic-store.js';
+export { RedisBatchStore } from './redis-batch-store.js';
+export type { RedisBatchStoreOptions } from './redis-batch-store.js';
 export { RedisFailedJobStore } from './redis-failed-job-store.js';

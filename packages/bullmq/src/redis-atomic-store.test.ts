@@ -1,26 +1,9 @@
 import { describeAtomicStore, type AtomicStore } from '@epilogue/queue';
 import { RedisAtomicStore } from '@epilogue/bullmq';
-import { Redis } from 'ioredis';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+import { describeWithRedis, redisFixtures } from '../../../test/support/redis.js';
 
 describeWithRedis('RedisAtomicStore on the local Redis', () => {
-  const clients: Redis[] = [];
-  const prefixes: string[] = [];
-  const client = () => {
-    const redis = new Redis({ ...REDIS, maxRetriesPerRequest: 1 });
-    clients.push(redis);
-    return redis;
-  };
-  const prefix = () => {
-    const made = uniquePrefix('atomics');
-    prefixes.push(made);
-    return made;
-  };
-
-  afterAll(async () => {
-    await Promise.all(prefixes.map(deleteKeys));
-    for (const redis of clients) redis.disconnect();
-  });
+  const { client, prefix } = redisFixtures('atomics');
 
   describeAtomicStore('RedisAtomicStore', () => new RedisAtomicStore(client(), prefix()));
 

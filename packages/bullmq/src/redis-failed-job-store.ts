@@ -1,5 +1,6 @@
 import type { FailedJobRecord, FailedJobStore } from '@epilogue/queue';
 import type { Redis } from 'ioredis';
+import { checkTransaction } from './redis-transaction.js';
 
 /**
  * A failed store in Redis, shared by every machine that uses the same Redis and prefix: a hash
@@ -56,14 +57,6 @@ export class RedisFailedJobStore implements FailedJobStore {
     const [count] = checkTransaction(await this.#redis.multi().hlen(this.#records).del(this.#records, this.#order).exec());
     return count as number;
   }
-}
-
-type TransactionResult = [error: Error | null, result: unknown][] | null;
-
-function checkTransaction(results: TransactionResult): unknown[] {
-  if (results === null) return [];
-  for (const [error] of results) if (error !== null) throw error;
-  return results.map(([, result]) => result);
 }
 
 function parseRecord(text: string): FailedJobRecord {

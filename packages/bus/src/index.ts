@@ -20,7 +20,7 @@ import '@epilogue/core';
 export { autowire } from './autowire.js';
 export { Batch } from './batch/batch.js';
 export type { BatchOperations } from './batch/batch.js';
-export { memberBatchId } from './batch/batch-entries.js';
+export { batchChains, memberBatchId } from './batch/batch-entries.js';
 export type {
   BatchableJob,
   BatchCallbackFunction,

@@ -1,6 +1,7 @@
 import { Dispatcher } from '@epilogue/bus';
 import type { Application } from '@epilogue/core';
 import { afterResponseOverflow } from './after-response-overflow.js';
+import { useQueuedBatches } from './batch/use-queued-batches.js';
 import { QueuesNotConfiguredError } from './errors.js';
 import { QueueManager, type QueueConfig } from './queue-manager.js';
 
@@ -9,6 +10,8 @@ import { QueueManager, type QueueConfig } from './queue-manager.js';
  * application's container, and makes the bus send `ShouldQueue` jobs through it. When the
  * application was made with `afterResponse: { overflow: name }`, after-response jobs beyond
  * `maxPending` (and those unfinished at a shutdown timeout) are pushed to that connection.
+ * Job batches get their store (`config.batches`, else the default connection's shared store,
+ * such as the BullMQ driver's Redis one) and write their callback jobs with the payload codec.
  *
  * The drivers then belong to the application: `app.shutdown()` closes them (their Redis
  * connections, their thread pools) once the work has drained, so a script that dispatched a
@@ -18,7 +21,7 @@ import { QueueManager, type QueueConfig } from './queue-manager.js';
  * @param config - The connections, the default connection and payload options.
  * @returns The manager.
  * @throws {InvalidQueueConfigError} When the configuration cannot work, or `afterResponse.overflow`
- *   names a connection that is not configured or runs jobs on push.
+ *   names a connection that is not configured or runs jobs on push, or `batches` is not a batch store.
  * @example
  * configureQueues(app, {
  *   default: 'memory',
@@ -30,6 +33,7 @@ export function configureQueues(app: Application, config: QueueConfig): QueueMan
   const manager = new QueueManager(app, config);
   const overflow = app.afterResponse.overflowConnection;
   if (overflow !== undefined) app.afterResponse.useOverflow(afterResponseOverflow(app, manager, overflow));
+  useQueuedBatches(app, manager, config.batches);
   app.container.registerInstance(QueueManager, manager);
   app.closeOnShutdown(manager, `the queue connections (${manager.connectionNames().join(', ')})`);
   app.container.resolve(Dispatcher).setQueueResolver(manager);

@@ -1,4 +1,11 @@
-import { holdUntilCommit, jobName, type PushOptions, type QueueConnection, type QueueConnectionResolver } from '@epilogue/bus';
+import {
+  holdUntilCommit,
+  jobName,
+  type BatchStore,
+  type PushOptions,
+  type QueueConnection,
+  type QueueConnectionResolver,
+} from '@epilogue/bus';
 import { describe, traced, type Application, type TracedSpan } from '@epilogue/core';
 import type { AtomicStore } from './atomics/atomic-store.js';
 import { applicationMemoryStore } from './atomics/memory-atomic-store.js';
@@ -31,6 +38,12 @@ export interface QueueConfig extends PayloadCodecOptions {
   connections: Readonly<Record<string, QueueDriver | ConnectionConfig>>;
   /** The queue jobs go to when they name none. Default: `'default'`. */
   defaultQueue?: string;
+  /**
+   * Where job batches are kept. Every process that dispatches batches or works their jobs needs
+   * the same store. Default: the default connection's driver's store (`BullMQDriver`: a
+   * `RedisBatchStore` under its prefix), else the bus's `MemoryBatchStore` (this process only).
+   */
+  batches?: BatchStore;
 }
 
 /** A connection given with its settings, in `QueueConfig.connections`. */

@@ -20,6 +20,7 @@
 export type { ChainEntry } from './assertions/chains.js';
 export type { AnyClass, Expectation, Predicate } from './assertions/records.js';
 export type { BusFake, ChainRecord, DispatchedJob, DispatchMethod } from './bus/bus-fake.js';
+export type { FakeBatches, PendingBatchRecord } from './bus/fake-batches.js';
 export { fakeBus } from './bus/fake-bus.js';
 export type { FakeBusOptions } from './bus/fake-bus.js';
 export type { DispatchedEvent, EventFake, EventMatch, EventMethod } from './events/event-fake.js';

@@ -27,7 +27,7 @@ interface Stored {
  * store (`RedisBatchStore` of `@epilogue/bullmq`).
  *
  * @example
- * useBatchStore(app, new MemoryBatchStore());
+ * app.make(Dispatcher).batches.useStore(new MemoryBatchStore());
  */
 export class MemoryBatchStore implements BatchStore {
   readonly #batches = new Map<string, Stored>();

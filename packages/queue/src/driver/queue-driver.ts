@@ -23,6 +23,7 @@
  *
  * @module
  */
+import type { BatchStore } from '@epilogue/bus';
 import type { Application } from '@epilogue/core';
 import type { AtomicStore } from '../atomics/atomic-store.js';
 import type { FailedJobStore } from '../failed/failed-job-store.js';
@@ -126,6 +127,14 @@ export interface QueueDriver {
    * connection uses the application's `MemoryAtomicStore`, which holds within one process only.
    */
   readonly atomics?: AtomicStore;
+
+  /**
+   * Where job batches are kept when this is the default connection and `configureQueues()` is
+   * given no `batches` store. A driver whose workers may run in other processes brings a shared
+   * store (the BullMQ driver: a `RedisBatchStore`), so that every worker counts the jobs of a
+   * batch in one place; without one, batches stay in the bus's `MemoryBatchStore`.
+   */
+  readonly batches?: BatchStore;
 
   /**
    * Called by `configureQueues()` with the application and the connection's name, once per

@@ -1,4 +1,4 @@
-import { Dispatcher, jobName } from '@epilogue/bus';
+import { Dispatcher, jobName, memberBatchId } from '@epilogue/bus';
 import { traceContextFrom, traced, type Application, type Scope } from '@epilogue/core';
 import type { AtomicStore } from '../atomics/atomic-store.js';
 import { applicationMemoryStore } from '../atomics/memory-atomic-store.js';
@@ -80,7 +80,9 @@ function readableTrace(trace: unknown): Record<string, string> | undefined {
  * (refusing what is not safe), builds the job, runs it through its middleware, the bus pipes
  * and its handler with its queue context attached, then decides its outcome and calls its
  * `failed()` hook once when it failed for good. For a job of a chain it then pushes the next job
- * or dispatches the catch jobs (see `QueuedChains`). It never throws.
+ * or dispatches the catch jobs (see `QueuedChains`); for a job of a batch it records, once the
+ * job will not run again, that it succeeded or failed on the batch (which may dispatch the
+ * batch's callback jobs). It never throws.
  */
 export class JobRunner {
   readonly #app: Application;
@@ -197,9 +199,11 @@ export class JobRunner {
       if (lock !== undefined) await this.#freeUniqueLock(lock, payload, scope);
       // Reported as Laravel reports MaxAttemptsExceededException; inline, the caller gets it.
       if (!this.#options.inline) this.#dispatcher.reportFailure(exceeded, name, this.#where(delivery));
+      const outcome: DeliveryOutcome = { type: 'fail', error: exceeded };
       await this.#dispatcher.jobFailed(job, exceeded);
       await this.#options.chains?.failed(payload, this.#where(delivery), exceeded);
-      return { outcome: { type: 'fail', error: exceeded }, name, error: exceeded };
+      await this.#recordInBatch(job, name, delivery, outcome, scope);
+      return { outcome, name, error: exceeded };
     }
     // ShouldBeUniqueUntilProcessing frees its lock once the job's middleware let it through to
     // its handler, as Laravel does: a job held back (RateLimited, WithoutOverlapping) keeps it.
@@ -216,6 +220,7 @@ export class JobRunner {
       await this.#dispatcher.jobFailed(job, outcome.error);
       await this.#options.chains?.failed(payload, this.#where(delivery), outcome.error);
     }
+    await this.#recordInBatch(job, name, delivery, outcome, scope);
     const error = attempt.threw ? attempt.error : outcome.type === 'fail' ? outcome.error : undefined;
     return { outcome, name, error };
   }
@@ -234,6 +239,22 @@ export class JobRunner {
     if (pushed === undefined) return { attempt, outcome };
     const failed: AttemptResult = { ...attempt, threw: true, error: pushed.error };
     return { attempt: failed, outcome: decideOutcome(payload, delivery, failed, this.#options.clock.now()) };
+  }
+
+  // A job of a batch counts on it once it will not run again: completed or deleted is a success
+  // (its chain's next job, when it has one, was pushed first), failed for good a failure. The
+  // attempt's outcome stands either way: a store that cannot be reached is reported, and running
+  // the job again would not mend the count.
+  async #recordInBatch(job: object, name: string, delivery: Delivery, outcome: DeliveryOutcome, scope: Scope) {
+    const batchId = memberBatchId(job);
+    if (batchId === undefined || outcome.type === 'release') return;
+    const batches = this.#dispatcher.batches;
+    try {
+      if (outcome.type === 'fail') await batches.recordFailedJob(batchId, delivery.id, name, outcome.error);
+      else await batches.recordSuccessfulJob(batchId, delivery.id);
+    } catch (error) {
+      this.#app.report(error, { ...scope.reportContext('queue-batch'), ...this.#where(delivery), job: name, batchId });
+    }
   }
 
   async #attempt(

@@ -221,7 +221,8 @@ export function checkType(caller: Caller, type: unknown): void {
   }
 }
 
-function predicateLines(caller: Caller, predicate: ((...args: never[]) => unknown) | undefined): string[] {
+/** The lines a failure shows of a predicate: its source, and where the assertion was called. */
+export function predicateLines(caller: Caller, predicate: ((...args: never[]) => unknown) | undefined): string[] {
   if (predicate === undefined) return [];
   const site = callSite(caller.fn);
   const lines = [`  predicate: ${describePredicate(predicate)}`];

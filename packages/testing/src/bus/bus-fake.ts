@@ -2,8 +2,10 @@ import type { ChainCatch, ChainPlacement } from '@epilogue/bus';
 import { isDeepStrictEqual } from 'node:util';
 import { chainNames, checkChain, compareChains, type ChainEntry } from '../assertions/chains.js';
 import { describeValue } from '../assertions/describe-value.js';
+import { assertionFailure, listing } from '../assertions/failure.js';
 import {
   byClass,
+  predicateLines,
   type AnyClass,
   type Caller,
   type Expectation,
@@ -11,6 +13,8 @@ import {
   type RecordKind,
 } from '../assertions/records.js';
 import { RecordingFake } from '../assertions/recording-fake.js';
+import { InvalidExpectationError } from '../errors.js';
+import { describeBatch, FakeBatches, type PendingBatchRecord } from './fake-batches.js';
 
 /** The `Dispatcher` method a recorded job was handed to. */
 export type DispatchMethod =
@@ -60,9 +64,76 @@ const SYNC = (record: DispatchedJob) => record.method === 'dispatchSync';
  * bus.assertDispatchedAfterResponse(SendWelcomeEmail, (job) => job.email === 'ada@example.com');
  */
 export class BusFake extends RecordingFake<DispatchedJob> {
+  /** The batches the fake received, and the fake `Batch` each dispatch resolved to. */
+  readonly batches = new FakeBatches();
+
   /** @param undo - Puts the real dispatcher back. */
   constructor(undo: () => void) {
     super(DISPATCHED_JOBS, undo);
+  }
+
+  /**
+   * The batches dispatched (`bus.batch([...]).dispatch()`), in order, that pass `predicate` when
+   * given. A batch's jobs are not among the dispatched jobs: assert on them here.
+   *
+   * @example
+   * expect(bus.batched()[0]?.jobs).toHaveLength(3);
+   */
+  batched(predicate?: (batch: PendingBatchRecord) => unknown): PendingBatchRecord[] {
+    const all = this.batches.recorded;
+    if (predicate === undefined) return all;
+    this.#checkBatchPredicate(this.batched, predicate);
+    return all.filter((batch) => Boolean(predicate(batch)));
+  }
+
+  /**
+   * Asserts that a batch passing `predicate` was dispatched. The predicate receives the pending
+   * batch: its `jobs` (a chain as a list), `name` and `options` (connection, queue, callbacks...).
+   *
+   * @throws {AssertionError} Listing the batches that were dispatched.
+   * @throws {InvalidExpectationError} When `predicate` is not a function.
+   * @example
+   * bus.assertBatched((batch) => batch.name === 'import 42' && batch.jobs.length === 2);
+   */
+  assertBatched(predicate: (batch: PendingBatchRecord) => unknown): void {
+    const caller = this.caller(this.assertBatched);
+    this.#checkBatchPredicate(this.assertBatched, predicate);
+    const all = this.batches.recorded;
+    if (all.some((batch) => Boolean(predicate(batch)))) return;
+    const found = all.length === 0 ? 'no batch was' : `none of the ${all.length} batches dispatched matched`;
+    this.#failBatches(caller.fn, [
+      `Expected a batch matching the predicate to be dispatched, but ${found}.`,
+      ...predicateLines(caller, predicate),
+    ]);
+  }
+
+  /**
+   * Asserts that exactly `count` batches were dispatched.
+   *
+   * @throws {AssertionError} Listing the batches that were dispatched.
+   * @throws {InvalidExpectationError} When `count` is not a whole number ≥ 0.
+   */
+  assertBatchCount(count: number): void {
+    if (!Number.isSafeInteger(count) || count < 0) {
+      throw InvalidExpectationError.forArgument('assertBatchCount', 'a count that is a whole number ≥ 0', count);
+    }
+    const actual = this.batches.recorded.length;
+    if (actual === count) return;
+    const headline = `Expected ${batches(count)} to be dispatched, but ${actual === 0 ? 'none was' : `${batches(actual)} ${actual === 1 ? 'was' : 'were'}`}.`;
+    this.#failBatches(this.assertBatchCount, [headline], { actual, expected: count });
+  }
+
+  /**
+   * Asserts that no batch was dispatched.
+   *
+   * @throws {AssertionError} Listing the batches that were.
+   */
+  assertNothingBatched(): void {
+    const all = this.batches.recorded;
+    if (all.length === 0) return;
+    const lines = all.map((batch) => `  - ${describeBatch(batch)}`);
+    const message = [`Expected no batch to be dispatched, but ${batches(all.length)} ${all.length === 1 ? 'was' : 'were'}:`, ...lines];
+    throw assertionFailure({ message: message.join('\n'), stackStartFn: this.assertNothingBatched });
   }
 
   /**
@@ -152,6 +223,22 @@ export class BusFake extends RecordingFake<DispatchedJob> {
     this.recorded.fail(caller, [headline], { ...mismatch, operator: 'deepStrictEqual' });
   }
 
+  #checkBatchPredicate(fn: Caller['fn'], predicate: unknown): void {
+    if (typeof predicate !== 'function') {
+      throw InvalidExpectationError.forArgument(fn.name, 'a predicate function that receives the pending batch', predicate);
+    }
+  }
+
+  #failBatches(fn: Caller['fn'], headline: readonly string[], comparison?: { actual: number; expected: number }): never {
+    const lines = this.batches.recorded.map(describeBatch);
+    const message = [...headline, listing('Dispatched batches', lines, 'No batch was dispatched.')].join('\n');
+    throw assertionFailure({
+      message,
+      stackStartFn: fn,
+      ...(comparison && { ...comparison, operator: 'strictEqual' as const }),
+    });
+  }
+
   #assertSome<J extends object>(
     fn: Caller['fn'],
     type: AnyClass<J>,
@@ -171,6 +258,10 @@ export class BusFake extends RecordingFake<DispatchedJob> {
   ): void {
     this.recorded.assertNone(this.caller(fn), type, predicate as Predicate<J, DispatchedJob>, phrase, among);
   }
+}
+
+function batches(count: number): string {
+  return count === 1 ? 'one batch' : `${count} batches`;
 }
 
 function describeRecord(record: DispatchedJob): string {

@@ -1,4 +1,11 @@
-import { Dispatcher, type ChainOptions, type Handler, type QueuedChain } from '@epilogue/bus';
+import {
+  Dispatcher,
+  type BatchEntry,
+  type BatchOptions,
+  type ChainOptions,
+  type Handler,
+  type QueuedChain,
+} from '@epilogue/bus';
 import type { Application } from '@epilogue/core';
 import { checkNotInstalled, track } from '../support/fakes.js';
 import { jobFilter, type FakeOptions } from '../support/job-filter.js';
@@ -17,7 +24,10 @@ const DONE: Promise<undefined> = Promise.resolve(undefined);
  * `PendingDispatch` options and chains — because the fake stands in for the one `Dispatcher` of
  * the application, including in services that took it in their constructor before.
  *
- * Jobs that are not faked (see `only` and `except`) go to the real dispatcher unchanged.
+ * Jobs that are not faked (see `only` and `except`) go to the real dispatcher unchanged. A batch
+ * (`bus.batch([...]).dispatch()`) is faked when any of its jobs is (an empty one always): it is
+ * recorded for `assertBatched()`, none of its jobs runs, and `dispatch()` resolves to a `Batch`
+ * that `bus.findBatch(id)` finds.
  *
  * How: the fake replaces the dispatch methods on the application's `Dispatcher` instance itself
  * (not on its class), and `restore()` deletes them again. Other applications, and this one
@@ -58,9 +68,19 @@ export function fakeBus(app: Application, options: FakeBusOptions = {}): BusFake
       Array.isArray(jobs) && fakes(jobs[0])
         ? record({ job: jobs[0], method: 'dispatchChain', chain: chainRecord(jobs.slice(1), chainOptions) })
         : real.dispatchChain(jobs, chainOptions),
+    dispatchBatch: (jobs: readonly BatchEntry[], batchOptions: BatchOptions = {}) =>
+      fakesBatch(jobs, fakes) ? fake.batches.dispatch(jobs, batchOptions) : real.dispatchBatch(jobs, batchOptions),
+    findBatch: (id: string) => (fake.batches.has(id) ? fake.batches.find(id) : real.findBatch(id)),
   }));
   track(fake, 'fakeBus', dispatcher);
   return fake;
+}
+
+// Anything that is not a list goes to the fake too, which refuses it as the bus would.
+function fakesBatch(jobs: readonly BatchEntry[], fakes: (job: unknown) => boolean): boolean {
+  if (!Array.isArray(jobs)) return true;
+  const all = (jobs as readonly unknown[]).flat().filter(Boolean);
+  return all.length === 0 || all.some(fakes);
 }
 
 function chainRecord(jobs: readonly object[], options: ChainOptions | QueuedChain): ChainRecord {
