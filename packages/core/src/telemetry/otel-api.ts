@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import type * as OtelApiModule from '@opentelemetry/api';
 
 /** The `@opentelemetry/api` module, as loaded. @internal */
@@ -6,22 +7,29 @@ export type OtelApi = typeof OtelApiModule;
 
 // `@opentelemetry/api` is an optional peer dependency: a static import would break every
 // application that does not install it. It is required once, here; when it is absent every
-// instrumented path costs one check of this constant. In an ES module `require` is not defined
-// and `createRequire()` resolves from this file; under a CommonJS transform (Jest) the module's
-// own `require` is used, so `import.meta` is never evaluated there.
+// instrumented path costs one check of this constant. Under a CommonJS transform (Jest) the
+// module's own `require` is used. In an ES module it is resolved from the application: its main
+// script, then the working directory. `import.meta` is not used, because a CommonJS transform
+// (ts-jest with module commonjs) leaves it as ES syntax and the file would not load there.
 declare const require: NodeJS.Require | undefined;
 
 function loadApi(): OtelApi | undefined {
-  try {
-    const load = typeof require === 'function' ? require : createRequire(metaUrl());
-    return load('@opentelemetry/api') as OtelApi;
-  } catch {
-    return undefined;
+  if (typeof require === 'function') {
+    try {
+      return require('@opentelemetry/api') as OtelApi;
+    } catch {
+      // Not installed next to this package; try from the application below.
+    }
   }
-}
-
-function metaUrl(): string {
-  return import.meta.url;
+  const from = [process.argv[1], join(process.cwd(), 'index.js')].filter((path): path is string => Boolean(path));
+  for (const path of from) {
+    try {
+      return createRequire(resolve(path))('@opentelemetry/api') as OtelApi;
+    } catch {
+      // Not found from there.
+    }
+  }
+  return undefined;
 }
 
 /**
