@@ -6,15 +6,16 @@ import { epilogue, reportErrors } from '@epilogue/express';
 import express from 'express';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createApp, nextUser, SendWelcomeEmail, Timeline, stopApp } from './app.js';
+import { createApp, SendWelcomeEmail, Timeline, type User } from './app.js';
 
-const app = await createApp();
+const app = createApp();
 const timeline = app.make(Timeline);
+let nextId = 1;
 
 const expressApp = express();
 expressApp.use(epilogue(app));
 expressApp.post('/register', (_req, res) => {
-  const user = nextUser();
+  const user: User = { id: nextId, email: `user${nextId++}@example.test` };
   SendWelcomeEmail.dispatchAfterResponse(user);
   defer(() => timeline.mark(`deferred: audit log written for user ${user.id}`));
   res.on('finish', () => timeline.mark('response flushed to the socket'));
@@ -33,7 +34,7 @@ const response = await fetch(`http://127.0.0.1:${port}/register`, { method: 'POS
 timeline.mark(`response received by the client: ${response.status} ${await response.text()}`);
 
 // Shutdown stops taking requests and waits for in-flight after-response work.
-await stopApp(app);
+await app.shutdown({ timeoutMs: 5_000 });
 
 console.log('Express + @epilogue/express: the welcome email is sent after the response.\n');
 for (const { at, what } of timeline.events.sort((a, b) => a.at - b.at)) {

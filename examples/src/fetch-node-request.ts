@@ -5,13 +5,14 @@
 import { Dispatcher } from '@epilogue/bus';
 import { handle } from '@epilogue/fetch';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApp, nextUser, SendWelcomeEmail, Timeline, stopApp } from './app.js';
+import { createApp, SendWelcomeEmail, Timeline, type User } from './app.js';
 
-const app = await createApp();
+const app = createApp();
 const timeline = app.make(Timeline);
+let nextId = 1;
 
 const respond = handle(app, (request: Request) => {
-  const user = nextUser();
+  const user: User = { id: nextId, email: `user${nextId++}@example.test` };
   SendWelcomeEmail.dispatchAfterResponse(user);
   timeline.mark(`handler answered ${request.method} ${new URL(request.url).pathname} for user ${user.id}`);
   return Response.json({ ok: true, user }, { status: 201 });
@@ -46,7 +47,7 @@ timeline.mark(`[waitUntil] response returned: ${second.status}; ${kept.length} p
 await Promise.all(kept);
 timeline.mark('[waitUntil] the waitUntil promise settled: the platform may now freeze the isolate');
 
-await stopApp(app);
+await app.shutdown({ timeoutMs: 5_000 });
 
 console.log('@epilogue/fetch on Node Request/Response objects.\n');
 for (const { at, what } of timeline.events.sort((a, b) => a.at - b.at)) {
