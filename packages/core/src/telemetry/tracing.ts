@@ -60,8 +60,19 @@ export function traceContextFrom(carrier: Record<string, string> | undefined): T
  * @internal
  */
 export function traced<T>(name: string, options: TracedOptions, fn: (span: TracedSpan | undefined) => T): T {
-  if (otelApi === undefined) return fn(undefined);
+  if (otelApi === undefined || !observed(otelApi)) return fn(undefined);
   return runTraced(otelApi, name, options, fn);
+}
+
+let noopProvider: unknown;
+
+// Whether a span could be seen: a tracer provider is registered (the global proxy delegates to
+// something other than the API's no-op provider) or a propagator could carry the context on. With
+// neither, a span and its context would be no-ops, so none is made.
+function observed(api: OtelApi): boolean {
+  noopProvider ??= new api.ProxyTracerProvider().getDelegate();
+  const provider = api.trace.getTracerProvider() as { getDelegate?: () => unknown };
+  return provider.getDelegate?.() !== noopProvider || api.propagation.fields().length > 0;
 }
 
 function runTraced<T>(api: OtelApi, name: string, options: TracedOptions, fn: (span: TracedSpan | undefined) => T): T {
