@@ -42,7 +42,7 @@ export default tseslint.config(
   },
   {
     // CommonJS files: the toolchain fixture of a CommonJS application.
-    files: ['**/*.cjs'],
+    files: ['**/*.cjs', 'test/toolchains/scenario/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

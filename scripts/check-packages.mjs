@@ -3,9 +3,10 @@
 // publint and @arethetypeswrong/cli on each tarball, and checks what the two do not: a LICENSE,
 // the registry fields, no build info, no private package. Exits 1 with every problem listed.
 //
-// The packages are ESM-only, so attw runs with its `esm-only` profile: it checks the ESM and
-// bundler resolutions and does not report `require()` resolving to ESM (see
-// docs/getting-started.md, "ESM-only"). Builds what is out of date first (tsc -b).
+// The packages are CommonJS with an ES module entry beside each CommonJS one (see
+// scripts/esm-entries.mjs), so attw runs with its `node16` profile: `require()` and `import`
+// under Node's own resolution, each to a module of its kind, with types of its kind. Builds what
+// is out of date first.
 //
 //   node scripts/check-packages.mjs [--keep DIR]   (--keep: pack into DIR and leave the tarballs)
 import { execFile } from 'node:child_process';
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify, stripVTControlCharacters } from 'node:util';
+import { build } from './build.mjs';
 
 const exec = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,9 +30,8 @@ const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
  * @returns {Promise<Map<string, string>>} Package name to tarball path.
  */
 export async function packPackages(destination) {
-  // tsc -b is incremental: quick when dist/ is current, and a stale dist/ is never packed.
-  const projects = rootPackage.buildProjects.filter((path) => path.startsWith('packages/'));
-  await exec(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...projects], { cwd: root });
+  // The build is incremental: quick when dist/ is current, and a stale dist/ is never packed.
+  build(rootPackage.buildProjects.filter((path) => path.startsWith('packages/')));
   const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
   await exec(npx, ['-y', rootPackage.packageManager, '-r', '--filter', './packages/*', 'pack', '--pack-destination', destination], {
     cwd: root,
@@ -94,10 +95,10 @@ async function publint(name, tarball) {
 
 async function attw(name, tarball) {
   try {
-    await exec(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'ascii', '--no-color', '--no-emoji']);
+    await exec(bin('attw'), [tarball, '--profile', 'node16', '--format', 'ascii', '--no-color', '--no-emoji']);
     return [];
   } catch (error) {
-    return [`${name}: @arethetypeswrong/cli (--profile esm-only):\n${error.stdout ?? ''}${error.stderr ?? error.message}`];
+    return [`${name}: @arethetypeswrong/cli (--profile node16):\n${error.stdout ?? ''}${error.stderr ?? error.message}`];
   }
 }
 
@@ -127,7 +128,7 @@ async function main() {
       console.error(`${problems.length} problem(s) in ${tarballs.length} packages:\n\n${problems.join('\n\n')}`);
       process.exitCode = 1;
     } else {
-      console.log(`${tarballs.length} packages packed; publint, attw (esm-only) and the registry checks found nothing (${seconds} s).`);
+      console.log(`${tarballs.length} packages packed; publint, attw (node16) and the registry checks found nothing (${seconds} s).`);
     }
   } finally {
     if (keep < 0) rmSync(destination, { recursive: true, force: true });
