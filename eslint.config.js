@@ -41,7 +41,7 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // CommonJS files: the toolchain fixture of a CommonJS application.
+    // CommonJS files: the toolchain fixture of a CommonJS application, and the toolchains' scenario.
     files: ['**/*.cjs', 'test/toolchains/scenario/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
