@@ -59,6 +59,8 @@ async function listing(tarball) {
   return (await exec('tar', ['-tzf', tarball], { maxBuffer: 16 * 1024 * 1024 })).stdout.split('\n').filter(Boolean);
 }
 
+const ONE_COPY = /^(@epilogue\/(core|bus|queue|events)|tsyringe)$/;
+
 // What publint and attw do not check.
 async function ownChecks(name, tarball) {
   const problems = [];
@@ -71,6 +73,11 @@ async function ownChecks(name, tarball) {
   if (!manifest.homepage || !manifest.bugs?.url) problems.push('no homepage or bugs url');
   if (!Array.isArray(manifest.keywords) || manifest.keywords.length === 0) problems.push('no keywords');
   if (manifest.publishConfig?.access !== 'public') problems.push('publishConfig.access is not "public"');
+  // The packages an app must have once (their classes are DI tokens, their state is shared) are
+  // peer dependencies: as dependencies, an app's own install would sit beside a second copy.
+  for (const dependency of Object.keys(manifest.dependencies ?? {}).filter((name) => ONE_COPY.test(name))) {
+    problems.push(`${dependency} is a dependency; it must be a peer dependency (one copy per app)`);
+  }
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
     for (const [dependency, range] of Object.entries(manifest[field] ?? {})) {
       if (String(range).startsWith('workspace:')) problems.push(`${field}.${dependency} is still ${range}`);
