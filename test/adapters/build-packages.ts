@@ -20,9 +20,18 @@ const staleLockMs = 120_000;
  * @param packages - Workspace directory names, such as `['core', 'bus', 'node-http']`.
  */
 export async function buildPackages(packages: readonly string[]): Promise<void> {
+  await buildProjects(packages.map((name) => join('packages', name)));
+}
+
+/**
+ * `buildPackages()` for any TypeScript projects of the repository, such as `examples`.
+ *
+ * @param projects - Project directories, relative to the repository's root.
+ */
+export async function buildProjects(projects: readonly string[]): Promise<void> {
   await acquireLock();
   try {
-    await run(process.execPath, [tsc, '-b', ...packages.map((name) => join(repositoryRoot, 'packages', name))]);
+    await run(process.execPath, [tsc, '-b', ...projects.map((project) => join(repositoryRoot, project))]);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
