@@ -2,6 +2,7 @@ import { Application, currentScope, defer } from '@epilogue/core';
 import { epilogue, ExpressMountedAfterRoutesError, reportErrors } from '@epilogue/express';
 import express5 from 'express';
 import express4 from 'express4';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -270,15 +271,38 @@ describe.each([
       expect((reports[0].error as Error).message).toContain('GET /items');
     });
 
-    it('reports nothing when it comes first, or when the route before it passes the request on', async () => {
+    // Resolves once the server has finished the response to `url` and the check (subscribed
+    // first) has seen it: subscribers are called in order.
+    function responseFinished(url: string) {
+      return new Promise<void>((resolve) => {
+        const seen = (message: unknown) => {
+          const { request } = message as { request: { url?: string; originalUrl?: string } };
+          if ((request.originalUrl ?? request.url) !== url) return;
+          unsubscribe('http.server.response.finish', seen);
+          resolve();
+        };
+        subscribe('http.server.response.finish', seen);
+      });
+    }
+
+    it('reports nothing when it comes first, when the route before it passes the request on, or for what is not a route', async () => {
       const { app, reports } = reportingApp();
       const expressApp = express();
+      expressApp.use('/health', (_req, res) => void res.send('up'));  // middleware, not a route
       expressApp.get('/', (_req, _res, next) => next());
       expressApp.use(epilogue(app));
       expressApp.get('/', (_req, res) => res.send('ok'));
       const url = await serve(expressApp);
+      // Another Express app of the process, without the middleware, is none of its business.
+      const other = express();
+      other.get('/other', (_req, res) => res.send('other'));
+      const otherUrl = await serve(other);
 
+      const seen = [responseFinished('/'), responseFinished('/health'), responseFinished('/other')];
       expect(await fetch(url).then((response) => response.text())).toBe('ok');
+      expect(await fetch(`${url}/health`).then((response) => response.text())).toBe('up');
+      expect(await fetch(`${otherUrl}/other`).then((response) => response.text())).toBe('other');
+      await Promise.all(seen);
       await idle(app);
       expect(reports).toEqual([]);
     });
