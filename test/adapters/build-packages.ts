@@ -12,17 +12,26 @@ const staleLockMs = 120_000;
 
 /**
  * Brings `packages/<name>/dist` up to date for the given workspace packages with
- * scripts/build.mjs (tsc -b, incremental: well under a second when nothing changed), so that child processes can import
- * the built packages. Test files run in parallel workers, so builds are serialised with a lock
+ * scripts/build.mjs (tsc -b, incremental: well under a second when nothing changed), so that
+ * child processes can import the built packages. Test files run in parallel workers, so builds are serialised with a lock
  * directory: two `tsc -b` writing the same files at once could hand a half-written file to a
  * child that is already starting.
  *
  * @param packages - Workspace directory names, such as `['core', 'bus', 'node-http']`.
  */
 export async function buildPackages(packages: readonly string[]): Promise<void> {
+  await buildProjects(packages.map((name) => join('packages', name)));
+}
+
+/**
+ * `buildPackages()` for any TypeScript projects of the repository, such as `examples`.
+ *
+ * @param projects - Project directories, relative to the repository's root.
+ */
+export async function buildProjects(projects: readonly string[]): Promise<void> {
   await acquireLock();
   try {
-    await run(process.execPath, [buildScript, ...packages.map((name) => join(repositoryRoot, 'packages', name))]);
+    await run(process.execPath, [buildScript, ...projects.map((project) => join(repositoryRoot, project))]);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
