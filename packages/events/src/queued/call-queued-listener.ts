@@ -1,14 +1,17 @@
-import { Application, type Constructor } from '@epilogue/core';
-import { ListenerNotRegisteredError } from '../errors.js';
+import { Application, type Constructor, type Pipe } from '@epilogue/core';
+import { InvalidQueuedOptionError, ListenerNotRegisteredError } from '../errors.js';
 import { invokeListener } from '../listeners/listener.js';
 import { listenerCatalog } from './listener-catalog.js';
 import { ListenerJob, registerListenerJob } from './listener-job.js';
-import type { ListenerJobOptions } from './listener-options.js';
+import { listenerMiddleware, type ListenerJobOptions } from './listener-options.js';
 
 // The application a job ran in, for its failed() hook, which the worker calls without one. A
 // WeakMap, not a field: a field would travel with the job, and a worker builds jobs without
 // running their constructor, so #private members would not exist on them.
 const ranIn = new WeakMap<object, Application>();
+
+// The listener built for a run's middleware(), handed on to handle() so that one run builds it once.
+const built = new WeakMap<object, object>();
 
 /** What a queued listener's job is built from. */
 export interface ListenerCall {
@@ -58,6 +61,22 @@ export class CallQueuedListener extends ListenerJob {
   }
 
   /**
+   * The listener's job middleware for this run: what its `middleware(event)` returns, called
+   * here, on the worker (the middleware themselves do not travel). The pipes receive this job.
+   *
+   * @returns The middleware, outermost first; none when the listener declares no `middleware()`.
+   * @throws {ListenerNotRegisteredError} When this application does not know the listener's name.
+   * @throws {InvalidQueuedOptionError} When `middleware()` did not return a list.
+   */
+  middleware(): readonly Pipe<object>[] {
+    const listener = buildListener(ranIn.get(this) ?? Application.getInstance(), this.listener);
+    built.set(this, listener);
+    return listenerMiddleware(listener, argumentsOf(this), (detail) =>
+      InvalidQueuedOptionError.forListener(this.listener, detail),
+    );
+  }
+
+  /**
    * Builds the listener and calls it with the event.
    *
    * @param app - The application running the job (from the container).
@@ -66,7 +85,9 @@ export class CallQueuedListener extends ListenerJob {
    */
   override async handle(app: Application): Promise<unknown> {
     ranIn.set(this, app);
-    const result = await invokeListener(buildListener(app, this.listener), argumentsOf(this));
+    const listener = built.get(this) ?? buildListener(app, this.listener);
+    built.delete(this);
+    const result = await invokeListener(listener, argumentsOf(this));
     if (result === false) this.delete();
     return result;
   }
@@ -81,6 +102,16 @@ export class CallQueuedListener extends ListenerJob {
 }
 
 registerListenerJob(CallQueuedListener);
+
+/**
+ * Remembers the application a listener's job was made by, for a run in this process (before
+ * `configureQueues()`, on the `sync` connection) outside that application's scopes. A worker's
+ * run finds its application from its scope.
+ */
+export function madeBy(job: CallQueuedListener, app: Application): CallQueuedListener {
+  ranIn.set(job, app);
+  return job;
+}
 
 function buildListener(app: Application, name: string): object {
   const type = listenerCatalog(app).classFor(name);

@@ -482,3 +482,197 @@ describe('queued events', () => {
     expect(memory.pushed).toEqual([]);
   });
 });
+
+describe("a queued listener's methods, as Laravel's ShouldQueue listeners have them", () => {
+  class Parcel {
+    constructor(
+      public id: number,
+      public express = false,
+    ) {}
+  }
+
+  @ShouldQueue()
+  class RoutesByEvent implements QueuedListenerOptions<Parcel> {
+    connection = 'memory';
+    queue = 'parcels';
+    delay = 60;
+    viaConnection(event: Parcel) {
+      return event.express ? 'other' : undefined;
+    }
+    viaQueue(event: Parcel) {
+      return event.express ? 'express' : undefined;
+    }
+    withDelay(event: Parcel) {
+      return event.express ? 0 : undefined;
+    }
+    handle(event: Parcel) {
+      trail.push(`parcel ${event.id}`);
+    }
+  }
+
+  it('viaConnection(event), viaQueue(event) and withDelay(event) choose where and when; undefined leaves the field', async () => {
+    const { app, events, memory, other } = setUp();
+    events.listen(Parcel, RoutesByEvent);
+    await events.dispatch(new Parcel(1, true));
+    await events.dispatch(new Parcel(2, false));
+    expect(other.pushed.map(({ options }) => [options.queue, options.delayMs])).toEqual([['express', 0]]);
+    expect(memory.pushed.map(({ options }) => [options.queue, options.delayMs])).toEqual([['parcels', 60_000]]);
+    const finished = await work(app, 'other', ['express']);
+    expect(finished.map(({ name, status }) => [name, status])).toEqual([['RoutesByEvent', 'completed']]);
+    expect(trail).toEqual(['parcel 1']);
+  });
+
+  it('calls them with the event name and the payload under a wildcard', async () => {
+    const { events, memory } = setUp();
+    @ShouldQueue()
+    class ByName {
+      viaQueue(name: string, payload: { lane: string }) {
+        return `${name}-${payload.lane}`;
+      }
+      handle() {}
+    }
+    events.listen('parcels.*', ByName);
+    await events.dispatch('parcels.sorted', { lane: 'b' });
+    expect(memory.pushed.map(({ options }) => options.queue)).toEqual(['parcels.sorted-b']);
+  });
+
+  it('runs middleware(event) on the worker around the listener; the pipes get its job, and one may hold it back', async () => {
+    const { app, events } = setUp();
+    @ShouldQueue()
+    class Guarded implements QueuedListenerOptions<Parcel> {
+      middleware(event: Parcel) {
+        return [
+          async (job: object, next: (job: object) => Promise<unknown>) => {
+            trail.push(`outer before ${(job as { displayName(): string }).displayName()}`);
+            const result = await next(job);
+            trail.push(`outer after ${String(result)}`);
+            return result;
+          },
+          (job: object, next: (job: object) => Promise<unknown>) =>
+            event.express ? next(job) : void trail.push(`held back ${event.id}`),
+        ];
+      }
+      handle(event: Parcel) {
+        trail.push(`guarded ${event.id}`);
+        return 'done';
+      }
+    }
+    events.listen(Parcel, Guarded);
+    await events.dispatch(new Parcel(1, true));
+    await events.dispatch(new Parcel(2, false));
+    expect(trail).toEqual([]);
+    const finished = await work(app);
+    expect(finished.map((job) => job.status)).toEqual(['completed', 'completed']);
+    expect(trail).toEqual([
+      'outer before Guarded',
+      'guarded 1',
+      'outer after done',
+      'outer before Guarded',
+      'held back 2',
+      'outer after undefined',
+    ]);
+  });
+
+  it('runs middleware(event) before configureQueues() too, when the listener runs at once', async () => {
+    const events = new Application().make(EventDispatcher);
+    @ShouldQueue()
+    class AtOnce {
+      middleware() {
+        return [(job: object, next: (job: object) => Promise<unknown>) => (trail.push('middleware'), next(job))];
+      }
+      handle() {
+        trail.push('handled');
+      }
+    }
+    events.listen(Parcel, AtOnce);
+    await events.dispatch(new Parcel(1));
+    expect(trail).toEqual(['middleware', 'handled']);
+  });
+
+  it('queues nothing, and runs nothing, when shouldQueue(event) returns false', async () => {
+    const { app, events, memory } = setUp();
+    @ShouldQueue()
+    class OnlyExpress {
+      shouldQueue(event: Parcel) {
+        return event.express;
+      }
+      viaQueue() {
+        trail.push('asked for a queue');
+        return 'express';
+      }
+      handle(event: Parcel) {
+        trail.push(`express ${event.id}`);
+      }
+    }
+    events.listen(Parcel, OnlyExpress);
+    expect(await events.dispatch(new Parcel(1, false))).toEqual([]);
+    expect(memory.pushed).toEqual([]);
+    expect(trail).toEqual([]);
+    await events.dispatch(new Parcel(2, true));
+    await work(app, 'memory', ['express']);
+    expect(trail).toEqual(['asked for a queue', 'express 2']);
+  });
+
+  it('refuses them declared wrongly, naming the listener and the method', async () => {
+    const { app, events, memory } = setUp();
+    @ShouldQueue()
+    class EmptyQueue {
+      viaQueue() {
+        return '';
+      }
+      handle() {}
+    }
+    @ShouldQueue()
+    class NegativeDelay {
+      withDelay() {
+        return -1;
+      }
+      handle() {}
+    }
+    @ShouldQueue()
+    class ConnectionAsValue {
+      viaConnection = 'other';
+      handle() {}
+    }
+    @ShouldQueue()
+    class MiddlewareAsValue {
+      middleware = 'throttle';
+      handle() {}
+    }
+    @ShouldQueue()
+    class MiddlewareNotAList {
+      middleware() {
+        return 'throttle';
+      }
+      handle() {
+        trail.push('never');
+      }
+    }
+    const refused: [new () => { handle(): void }, string][] = [
+      [EmptyQueue, 'viaQueue() must return a non-empty name; got an empty string.'],
+      [NegativeDelay, 'withDelay() must return seconds ≥ 0; got number -1.'],
+      [ConnectionAsValue, 'viaConnection must be a method, viaConnection(event), not a value'],
+      [MiddlewareAsValue, 'middleware must be a method, middleware(event)'],
+    ];
+    for (const [listener, detail] of refused) {
+      events.listen(listener.name, listener);
+      await expect(events.dispatch(listener.name)).rejects.toMatchObject({
+        constructor: InvalidQueuedOptionError,
+        code: 'E_INVALID_LISTENER_OPTION',
+        message: expect.stringContaining(`The queued listener ${listener.name} has an unusable option: ${detail}`),
+      });
+    }
+    expect(memory.pushed).toEqual([]);
+
+    // What middleware() returns is known only where it runs: the job fails there, naming the listener.
+    events.listen('e', MiddlewareNotAList);
+    await events.dispatch('e');
+    const finished = await work(app);
+    expect(finished.map((job) => job.status)).toEqual(['failed']);
+    expect(finished[0].error).toMatchObject({
+      constructor: InvalidQueuedOptionError,
+      message: expect.stringContaining('MiddlewareNotAList has an unusable option: middleware() must return a list'),
+    });
+    expect(trail).toEqual([]);
+  });
+});
