@@ -17,6 +17,8 @@ const built = new WeakMap<object, object>();
 export interface ListenerCall {
   /** The listener's registered name. */
   readonly listener: string;
+  /** The method to call, for a listener given as `[Class, 'method']`; else `handle()`/`__invoke()`. */
+  readonly method?: string;
   /** The event's name. */
   readonly eventName: string;
   /** The event object, or a named event's payload. */
@@ -38,6 +40,7 @@ export class CallQueuedListener extends ListenerJob {
   static readonly jobName = 'epilogue.events.call-queued-listener';
 
   listener!: string;
+  method?: string;
   eventName!: string;
   event?: unknown;
   wildcard?: boolean;
@@ -49,15 +52,17 @@ export class CallQueuedListener extends ListenerJob {
   constructor(call: ListenerCall, options: ListenerJobOptions = {}) {
     super(options);
     this.listener = call.listener;
+    // Left out for handle()/__invoke(), so that the payload stays small in the usual case.
+    this.method = call.method;
     this.eventName = call.eventName;
     this.event = call.event;
     // Left out when false, so that the payload stays small in the usual case.
     this.wildcard = call.wildcard ? true : undefined;
   }
 
-  /** The listener's name, shown by workers and in the failed store. */
+  /** The listener's name (`Class.method` for `[Class, 'method']`), shown by workers and in the failed store. */
   displayName(): string {
-    return this.listener;
+    return this.method === undefined ? this.listener : `${this.listener}.${this.method}`;
   }
 
   /**
@@ -87,7 +92,7 @@ export class CallQueuedListener extends ListenerJob {
     ranIn.set(this, app);
     const listener = built.get(this) ?? buildListener(app, this.listener);
     built.delete(this);
-    const result = await invokeListener(listener, argumentsOf(this));
+    const result = await invokeListener(listener, argumentsOf(this), this.method, this.eventName);
     if (result === false) this.delete();
     return result;
   }

@@ -84,11 +84,11 @@ export class ListenerQueue {
   async #jobFor(ref: ListenerRef, event: DispatchedEvent, wildcard: boolean): Promise<CallQueuedListener | undefined> {
     const args = wildcard ? [event.name, event.value] : [event.value];
     // Built here, as on the worker, to read its options and ask shouldQueue(); then dropped.
-    const listener = this.#app.make(ref.given as Constructor<object>);
+    const listener = this.#app.make(ref.type as Constructor<object>);
     if (!(await wantsEvent(listener, args))) return undefined;
-    const name = listenerCatalog(this.#app).add(ref.given as Constructor, event.name);
+    const name = listenerCatalog(this.#app).add(ref.type as Constructor, event.name);
     const options = readQueueOptions(listener, (detail) => InvalidQueuedOptionError.forListener(name, detail), args);
-    const call = { listener: name, eventName: event.name, event: event.value, wildcard };
+    const call = { listener: name, method: ref.method, eventName: event.name, event: event.value, wildcard };
     return madeBy(new CallQueuedListener(call, options), this.#app);
   }
 

@@ -676,3 +676,56 @@ describe("a queued listener's methods, as Laravel's ShouldQueue listeners have t
     expect(trail).toEqual([]);
   });
 });
+
+describe("queued [Class, 'method'] listeners", () => {
+  @ShouldQueue()
+  @injectable()
+  class ShipmentTasks implements QueuedListenerOptions<OrderShipped> {
+    queue = 'shipments';
+    constructor(private clock: Clock) {}
+    label(event: OrderShipped) {
+      trail.push(`label ${event.orderId} ${this.clock.now()}`);
+      return event.notify;
+    }
+    notify(event: OrderShipped) {
+      trail.push(`notify ${event.orderId}`);
+    }
+    handle() {
+      trail.push('handle is not called');
+    }
+  }
+
+  it("pushes the class's job with its options; the worker builds the class and calls that method", async () => {
+    const { app, events, memory } = setUp();
+    events.listen(OrderShipped, [ShipmentTasks, 'notify']);
+    expect(await events.dispatch(new OrderShipped(8))).toEqual([]);
+    expect(memory.pushed.map(({ payload, options }) => [payload.displayName, options.queue])).toEqual([
+      ['ShipmentTasks.notify', 'shipments'],
+    ]);
+    const finished = await work(app, 'memory', ['shipments']);
+    expect(finished.map(({ name, status }) => [name, status])).toEqual([['ShipmentTasks.notify', 'completed']]);
+    expect(trail).toEqual(['notify 8']);
+  });
+
+  it('runs in a sequence: the next method is queued only after the one before it did not return false', async () => {
+    const { app, events } = setUp();
+    events.listen(OrderShipped, [[ShipmentTasks, 'label'], [ShipmentTasks, 'notify']], { sequential: true });
+    await events.dispatch(new OrderShipped(1, false));
+    await events.dispatch(new OrderShipped(2, true));
+    const finished = await work(app, 'memory', ['shipments']);
+    expect(finished.map(({ name, status }) => `${name} ${status}`)).toEqual([
+      'ShipmentTasks.label deleted',
+      'ShipmentTasks.label completed',
+      'ShipmentTasks.notify completed',
+    ]);
+    expect(trail).toEqual(['label 1 now', 'label 2 now', 'notify 2']);
+  });
+
+  it('runs inline with dispatchNow()', async () => {
+    const { events, memory } = setUp();
+    events.listen(OrderShipped, [ShipmentTasks, 'notify']);
+    await events.dispatchNow(new OrderShipped(9));
+    expect(memory.pushed).toEqual([]);
+    expect(trail).toEqual(['notify 9']);
+  });
+});
