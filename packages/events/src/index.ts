@@ -37,6 +37,7 @@ export {
   InvalidSubscriberError,
   ListenerNotRegisteredError,
 } from './errors.js';
+export { Dispatchable, DispatchableEvent } from './dispatchable.js';
 export { EventDispatcher } from './event-dispatcher.js';
 export type { ListenOptions, SubscribedListener, Subscriber, SubscriberMap } from './event-dispatcher.js';
 export { eventNameOf } from './listeners/event-key.js';
