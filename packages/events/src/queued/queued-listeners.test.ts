@@ -16,6 +16,7 @@ import {
   queueManager,
   registerJobs,
   SyncDriver,
+  WithoutOverlapping,
   Worker,
   type DriverPushOptions,
   type JobFinished,
@@ -727,5 +728,43 @@ describe("queued [Class, 'method'] listeners", () => {
     await events.dispatchNow(new OrderShipped(9));
     expect(memory.pushed).toEqual([]);
     expect(trail).toEqual(['notify 9']);
+  });
+});
+
+describe('job middleware of two queued listeners', () => {
+  it("keys WithoutOverlapping by the listener: one listener's lock never holds back another's", async () => {
+    const { app, events } = setUp();
+    let opened!: () => void;
+    const gate = new Promise<void>((resolve) => (opened = resolve));
+    @ShouldQueue()
+    class ReserveStock {
+      middleware(event: OrderShipped) {
+        return [new WithoutOverlapping(event.orderId).dontRelease()];
+      }
+      async handle(event: OrderShipped) {
+        trail.push(`reserve ${event.orderId} holds its lock`);
+        await gate; // opened once the other listener's job finished, whatever became of it
+      }
+    }
+    @ShouldQueue()
+    class InvoiceOrder {
+      middleware(event: OrderShipped) {
+        return [new WithoutOverlapping(event.orderId).dontRelease()];
+      }
+      handle(event: OrderShipped) {
+        trail.push(`invoice ${event.orderId}`);
+      }
+    }
+    events.listen(OrderShipped, [ReserveStock, InvoiceOrder]);
+    await events.dispatch(new OrderShipped(6));
+    const worker = new Worker(app, { connection: 'memory', concurrency: 2, stopWhenEmpty: true, stopTimeoutMs: 500 });
+    const finished: JobFinished[] = [];
+    worker.on('processed', (job) => {
+      finished.push(job);
+      if (job.name === 'InvoiceOrder') opened();
+    });
+    await worker.run();
+    expect(finished.map(({ name, status }) => `${name} ${status}`)).toEqual(['InvoiceOrder completed', 'ReserveStock completed']);
+    expect(trail).toEqual(['reserve 6 holds its lock', 'invoice 6']);
   });
 });
