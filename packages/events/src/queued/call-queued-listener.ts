@@ -3,7 +3,7 @@ import { InvalidQueuedOptionError, ListenerNotRegisteredError } from '../errors.
 import { invokeListener } from '../listeners/listener.js';
 import { listenerCatalog } from './listener-catalog.js';
 import { ListenerJob, registerListenerJob } from './listener-job.js';
-import { listenerMiddleware, type ListenerJobOptions } from './listener-options.js';
+import { declaredMiddleware, type ListenerJobOptions } from './listener-options.js';
 
 // The application a job ran in, for its failed() hook, which the worker calls without one. A
 // WeakMap, not a field: a field would travel with the job, and a worker builds jobs without
@@ -76,7 +76,7 @@ export class CallQueuedListener extends ListenerJob {
   middleware(): readonly Pipe<object>[] {
     const listener = buildListener(ranIn.get(this) ?? Application.getInstance(), this.listener);
     built.set(this, listener);
-    return listenerMiddleware(listener, argumentsOf(this), (detail) =>
+    return declaredMiddleware(listener, argumentsOf(this), (detail) =>
       InvalidQueuedOptionError.forListener(this.listener, detail),
     );
   }

@@ -141,16 +141,16 @@ export function readQueueOptions(
 }
 
 /**
- * The job middleware a queued listener declares for one run: what its `middleware(...args)`
- * returns, or none.
+ * The job middleware a queued listener (or a queued event) declares for one run: what its
+ * `middleware(...args)` returns, or none.
  *
- * @param listener - The listener instance.
+ * @param listener - The listener instance, or the event.
  * @param args - The event, or the name and the event for a wildcard.
  * @param invalid - Builds the error for a `middleware()` that did not return a list.
  * @returns The middleware, outermost first.
  * @throws What `invalid` builds.
  */
-export function listenerMiddleware(
+export function declaredMiddleware(
   listener: object,
   args: readonly unknown[],
   invalid: (detail: string) => Error,

@@ -461,6 +461,28 @@ describe('queued events', () => {
     expect(trail).toEqual(['first', 'first', 'second']);
   });
 
+  it("takes the event's viaQueue(), withDelay() and middleware(), called with no argument, on the event", async () => {
+    const { app, events, memory } = setUp();
+    @ShouldQueue()
+    class RefundIssued {
+      constructor(public amount: number) {}
+      viaQueue() {
+        return this.amount > 100 ? 'large-refunds' : undefined;
+      }
+      withDelay() {
+        return 0;
+      }
+      middleware() {
+        return [(job: object, next: (job: object) => Promise<unknown>) => (trail.push(`middleware ${this.amount}`), next(job))];
+      }
+    }
+    events.listen(RefundIssued, (event) => void trail.push(`refund ${event.amount}`));
+    await events.dispatch(new RefundIssued(500));
+    expect(memory.pushed.map(({ options }) => [options.queue, options.delayMs])).toEqual([['large-refunds', 0]]);
+    await work(app, 'memory', ['large-refunds']);
+    expect(trail).toEqual(['middleware 500', 'refund 500']);
+  });
+
   it('refuses a subclass of a queued event that is not registered', async () => {
     const { events } = setUp();
     class LateInvoicePaid extends InvoicePaid {}
