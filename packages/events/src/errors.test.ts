@@ -37,7 +37,7 @@ describe('errors', () => {
     const error = events.InvalidQueuedOptionError.forListener('SendEmail', cause);
     expect(error.message).toBe(
       'The queued listener SendEmail has an unusable option: tries must be a whole number ≥ 0 (0: no limit); ' +
-        'got number -1. Fix the field on SendEmail.',
+        'got number -1. Fix the option (field or method) on SendEmail.',
     );
     expect(error.cause).toBe(cause);
   });

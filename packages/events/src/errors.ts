@@ -213,7 +213,7 @@ export class InvalidQueuedOptionError extends EpilogueError {
   static forListener(listener: string, cause: unknown): InvalidQueuedOptionError {
     return new InvalidQueuedOptionError(
       'E_INVALID_LISTENER_OPTION',
-      `The queued listener ${listener} has an unusable option: ${detailOf(cause)} Fix the field on ${listener}.`,
+      `The queued listener ${listener} has an unusable option: ${detailOf(cause)} Fix the option (field or method) on ${listener}.`,
       { cause },
     );
   }
@@ -225,7 +225,7 @@ export class InvalidQueuedOptionError extends EpilogueError {
   static forEvent(event: string, cause: unknown): InvalidQueuedOptionError {
     return new InvalidQueuedOptionError(
       'E_INVALID_EVENT_OPTION',
-      `The queued event ${event} has an unusable option: ${detailOf(cause)} Fix the field on ${event}.`,
+      `The queued event ${event} has an unusable option: ${detailOf(cause)} Fix the option (field or method) on ${event}.`,
       { cause },
     );
   }

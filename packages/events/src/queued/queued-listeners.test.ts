@@ -368,7 +368,7 @@ describe('what a worker could not build is refused at dispatch', () => {
     await expect(events.dispatch('b')).rejects.toMatchObject({ code: 'E_INVALID_LISTENER_OPTION' });
     await expect(events.dispatch('c')).rejects.toMatchObject({
       message: 'The queued listener BadDelay has an unusable option: delay must be seconds ≥ 0; got number -5. ' +
-        'Fix the field on BadDelay.',
+        'Fix the option (field or method) on BadDelay.',
     });
     await expect(events.dispatch('d')).rejects.toMatchObject({ code: 'E_INVALID_LISTENER_OPTION' });
   });
