@@ -25,12 +25,18 @@ export function atomicsFor(job: object): AtomicStore {
 }
 
 /**
- * The name a job's keys start with: the name its class is registered under (the same on every
- * machine, whatever the bundler did to class names), else its class name.
+ * The name a job's keys start with: what its own `displayName()` answers, when it has one (a
+ * queued listener's job answers its listener's name, so that two listeners never share a lock),
+ * as Laravel's `WithoutOverlapping` keys by `displayName()`; else the name its class is
+ * registered under (the same on every machine, whatever the bundler did to class names), else
+ * its class name.
  *
  * @param job - The running job.
  */
 export function keyName(job: object): string {
+  const method = (job as { displayName?: unknown }).displayName;
+  const named: unknown = typeof method === 'function' ? method.call(job) : undefined;
+  if (typeof named === 'string' && named !== '') return named;
   const type = job.constructor as Constructor;
   const registry = jobRegistry(Application.getInstance());
   return registry.has(type) ? registry.nameOf(type) : type.name;
