@@ -94,6 +94,8 @@ export type { JobPayload } from './payload/job-payload.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, PayloadCodec } from './payload/payload-codec.js';
 export type { DecodedJob, EncodedJob, PayloadCodecOptions } from './payload/payload-codec.js';
 export { RateLimited } from './middleware/rate-limited.js';
+export { FailOnException } from './middleware/fail-on-exception.js';
+export type { ErrorClass, ErrorPredicate } from './middleware/middleware-support.js';
 export { Skip } from './middleware/skip.js';
 export type { SkipCondition } from './middleware/skip.js';
 export { defineRateLimit } from './middleware/rate-limits.js';
