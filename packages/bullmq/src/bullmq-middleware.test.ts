@@ -1,7 +1,16 @@
 import { ShouldQueue } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
 import { BullMQDriver } from '@epilogue/bullmq';
-import { configureQueues, QueuedJob, ThrottlesExceptions, Worker, type JobFinished } from '@epilogue/queue';
+import {
+  configureQueues,
+  defineRateLimit,
+  QueuedJob,
+  RateLimited,
+  ThrottlesExceptions,
+  WithoutOverlapping,
+  Worker,
+  type JobFinished,
+} from '@epilogue/queue';
 import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
 
 // Job middleware options whose state is in the connection's atomic store, on Redis.
@@ -23,6 +32,34 @@ class CallPartner extends QueuedJob {
     ran.push(`${this.label} ${this.attempts()}`);
     if (this.error === 'gone') throw new PartnerGoneError('gone');
     if (this.error === 'down' && this.attempts() === 1) throw new Error('down');
+  }
+}
+
+@ShouldQueue()
+class Backup extends QueuedJob {
+  tries = 0;
+  constructor(public label: string) {
+    super();
+  }
+  middleware() {
+    return [new RateLimited('backups').releaseAfter(0.02)];
+  }
+  handle() {
+    ran.push(this.label);
+  }
+}
+
+let openLock: () => void = () => undefined;
+
+@ShouldQueue()
+class SyncLedger extends QueuedJob {
+  tries = 0;
+  middleware() {
+    return [new WithoutOverlapping('ledger').withPrefix('books:').shared()];
+  }
+  async handle() {
+    ran.push('ledger');
+    await new Promise<void>((resolve) => (openLock = resolve));
   }
 }
 
@@ -66,6 +103,26 @@ describeWithRedis('job middleware on BullMQDriver (local Redis)', () => {
     expect(finished.map((job) => job.status)).toEqual(['deleted', 'released', 'completed']);
     expect(ran).toEqual(['a 1', 'b 1', 'b 2']);
     expect(Date.now() - failedAt).toBeGreaterThanOrEqual(10);
+  });
+
+  it('RateLimited: releaseAfter() puts a job over a Redis-held limit back after that delay, not at the window’s end', async () => {
+    defineRateLimit(app, 'backups', () => ({ max: 1, decaySeconds: 60 }));
+    await Backup.dispatch('first');
+    await Backup.dispatch('second');
+    work();
+    await until(() => finished.filter((job) => job.status === 'released').length >= 3);
+    expect(ran).toEqual(['first']);
+    expect((await driver.atomics.peek('rate:backups:0:')).count).toBeGreaterThanOrEqual(2);
+  });
+
+  it('WithoutOverlapping: withPrefix() keys the lock in Redis under that prefix', async () => {
+    await SyncLedger.dispatch();
+    work();
+    await until(() => ran.includes('ledger'));
+    expect(await driver.atomics.owner('books::ledger')).toEqual(expect.any(String));
+    openLock();
+    await until(() => finished.length === 1);
+    expect(await driver.atomics.owner('books::ledger')).toBeUndefined();
   });
 });
 
