@@ -200,6 +200,14 @@ describe('ThrottlesExceptions', () => {
       await expect(CallPartner.dispatchSync('sync')).resolves.toBeUndefined();
       expect(calls).toHaveLength(2);
     });
+
+    it('resolves to undefined with dispatchSync for an error deleteWhen() picks, and throws one failWhen() picks', async () => {
+      const { reports } = queueApp();
+      script = ['gone', 'type-error'];
+      await expect(CallPartner.dispatchSync('sync', { deleteWhen: 'class', report: true })).resolves.toBeUndefined();
+      await expect(CallPartner.dispatchSync('sync', { failWhen: true })).rejects.toThrow('bug (sync)');
+      expect(reports).toEqual([]);
+    });
   });
 
   it('refuses unusable options with InvalidJobMiddlewareError', () => {
