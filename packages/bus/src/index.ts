@@ -44,6 +44,8 @@ export { MemoryBatchStore } from './batch/memory-batch-store.js';
 export type { MemoryBatchStoreOptions } from './batch/memory-batch-store.js';
 export { DispatchedBatch, PendingBatch } from './batch/pending-batch.js';
 export { SkipIfBatchCancelled } from './batch/skip-if-batch-cancelled.js';
+export { attachChainControl } from './chain/chain-control.js';
+export type { ChainControl } from './chain/chain-control.js';
 export { chainFailure } from './chain/chain-failure.js';
 export type { ChainCatchJob, ChainFailure } from './chain/chain-failure.js';
 export type { ChainCatch, ChainCatchCallback, ChainOptions, ChainPlacement, QueuedChain } from './chain/chain-options.js';
@@ -58,6 +60,7 @@ export {
   InvalidChainError,
   InvalidHandlerError,
   InvalidJobError,
+  NotInChainError,
   UnresolvableParameterError,
 } from './errors.js';
 export type { Handler } from './handler.js';

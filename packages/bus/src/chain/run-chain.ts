@@ -2,6 +2,7 @@ import type { Application } from '@epilogue/core';
 import { ChainCatchNotQueueableError, InvalidChainError, InvalidJobError } from '../errors.js';
 import { isJob, jobName } from '../job-value.js';
 import { isShouldQueue } from '../should-queue.js';
+import { attachChainControl, type ChainControl } from './chain-control.js';
 import { chainFailure, type ChainCatchJob } from './chain-failure.js';
 import type { ChainDispatcher } from './chain-dispatcher.js';
 import type { ChainCatch, ChainCatchCallback, ChainOptions } from './chain-options.js';
@@ -24,12 +25,21 @@ export async function runChain(
   if (dispatcher.hasQueueResolver() && jobs.some((job) => isShouldQueue(job))) {
     return toQueue(dispatcher, jobs, handlers, options);
   }
-  for (const job of jobs) {
+  // What is left to run; a running job may add to it (prependToChain, appendToChain).
+  const remaining = [...jobs];
+  const control: ChainControl = {
+    prepend: (next) => remaining.unshift(next),
+    append: (next) => remaining.push(next),
+  };
+  for (let job = remaining.shift(); job !== undefined; job = remaining.shift()) {
+    attachChainControl(job, control);
     try {
       await dispatcher.dispatchSync(job);
     } catch (error) {
       await caught(dispatcher, app, handlers, job, error);
       throw error;
+    } finally {
+      attachChainControl(job, undefined);
     }
   }
 }
