@@ -1,0 +1,86 @@
+import { Dispatcher, Job, ShouldQueue, type BatchableJob, type ChainFailure } from '@epilogue/bus';
+import { Application, EpilogueError } from '@epilogue/core';
+import { BullMQDriver } from '@epilogue/bullmq';
+import { configureQueues, QueuedJob, Worker } from '@epilogue/queue';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+
+const ran: string[] = [];
+
+@ShouldQueue()
+class Step extends QueuedJob {
+  constructor(
+    public label: string,
+    public breaks = false,
+  ) {
+    super();
+  }
+  async handle() {
+    ran.push(this.label);
+    if (this.breaks) throw new EpilogueError('E_STEP', `${this.label} broke`);
+  }
+}
+
+@ShouldQueue()
+class Report extends Job implements BatchableJob {
+  batchFailure?: ChainFailure;
+  constructor(public what: string) {
+    super();
+  }
+  async handle() {
+    const batch = await this.batch();
+    ran.push(`${this.what} ${batch?.processedJobs()}/${batch?.totalJobs}`);
+  }
+}
+
+describeWithRedis('batches on BullMQDriver (local Redis)', () => {
+  let prefix: string;
+  let app: Application;
+  let driver: BullMQDriver;
+  let bus: Dispatcher;
+  const errors: unknown[] = [];
+  const work = () => new Worker(app, { stopWhenEmpty: true }).run();
+
+  beforeEach(() => {
+    ran.length = 0;
+    errors.length = 0;
+    prefix = uniquePrefix('bullmq-batches');
+    app = new Application({ report: (error) => errors.push(error) });
+    driver = new BullMQDriver({ connection: REDIS, prefix });
+    configureQueues(app, { default: 'redis', connections: { redis: driver } });
+    bus = app.make(Dispatcher);
+  });
+
+  afterEach(async () => {
+    await driver.close();
+    await deleteKeys(prefix);
+  });
+
+  it('runs a chain inside a batch job after job, each counted in the RedisBatchStore', async () => {
+    const batch = await bus
+      .batch([[new Step('a1'), new Step('a2'), new Step('a3')], new Step('b')])
+      .finally(new Report('finally'))
+      .dispatch();
+    expect(batch).toMatchObject({ totalJobs: 4, pendingJobs: 4 });
+    await work();
+    expect(ran.indexOf('a1')).toBeLessThan(ran.indexOf('a2'));
+    expect(ran.indexOf('a2')).toBeLessThan(ran.indexOf('a3'));
+    expect(ran.at(-1)).toBe('finally 4/4');
+    const fresh = await bus.findBatch(batch.id);
+    expect(fresh).toMatchObject({ totalJobs: 4, pendingJobs: 0, failedJobs: 0 });
+    expect(fresh?.finished()).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('stops a chain inside a batch at its failure: the rest stays pending, the batch is cancelled', async () => {
+    const batch = await bus
+      .batch([[new Step('a1', true), new Step('a2')], new Step('b')])
+      .catch(new Report('catch'))
+      .dispatch();
+    await work();
+    expect(ran).not.toContain('a2');
+    expect(ran).toContain('catch 1/3');
+    const fresh = await bus.findBatch(batch.id);
+    expect(fresh).toMatchObject({ totalJobs: 3, pendingJobs: 2, failedJobs: 1 });
+    expect(fresh?.cancelled()).toBe(true);
+  });
+});
