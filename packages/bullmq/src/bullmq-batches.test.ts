@@ -1,4 +1,4 @@
-import { Dispatcher, Job, ShouldQueue, type BatchableJob, type ChainFailure } from '@epilogue/bus';
+import { Dispatcher, Job, ShouldQueue, type BatchableJob, type ChainCatchJob, type ChainFailure } from '@epilogue/bus';
 import { Application, EpilogueError } from '@epilogue/core';
 import { BullMQDriver } from '@epilogue/bullmq';
 import { configureQueues, QueuedJob, Worker } from '@epilogue/queue';
@@ -29,6 +29,14 @@ class Report extends Job implements BatchableJob {
   async handle() {
     const batch = await this.batch();
     ran.push(`${this.what} ${batch?.processedJobs()}/${batch?.totalJobs}`);
+  }
+}
+
+@ShouldQueue()
+class ReportChain extends Job implements ChainCatchJob {
+  chainFailure?: ChainFailure;
+  handle() {
+    ran.push(`chain caught ${this.chainFailure?.job}: ${this.chainFailure?.error.message}`);
   }
 }
 
@@ -82,5 +90,27 @@ describeWithRedis('batches on BullMQDriver (local Redis)', () => {
     const fresh = await bus.findBatch(batch.id);
     expect(fresh).toMatchObject({ totalJobs: 3, pendingJobs: 2, failedJobs: 1 });
     expect(fresh?.cancelled()).toBe(true);
+  });
+
+  it('runs a batch as a step of a chain: the chain goes on once every job of the batch ran', async () => {
+    await bus
+      .chain([new Step('first'), bus.batch([new Step('b1'), new Step('b2')]).finally(new Report('finally')), new Step('last')])
+      .catch(new ReportChain())
+      .dispatch();
+    await work();
+    expect(ran[0]).toBe('first');
+    expect(new Set(ran.slice(1, 3))).toEqual(new Set(['b1', 'b2']));
+    expect(ran.slice(3)).toEqual(['finally 2/2', 'last']);
+    expect(errors).toEqual([]);
+  });
+
+  it('stops a chain at a batch that a failure cancelled, and dispatches its catch once', async () => {
+    await bus
+      .chain([bus.batch([new Step('b1', true), new Step('b2')]), new Step('last')])
+      .catch(new ReportChain())
+      .dispatch();
+    await work();
+    expect(ran.filter((line) => line.startsWith('chain caught'))).toEqual(['chain caught Step: b1 broke']);
+    expect(ran).not.toContain('last');
   });
 });
