@@ -1,13 +1,16 @@
 import { Dispatcher, Job, ShouldQueue, type BatchableJob, type ChainCatchJob, type ChainFailure } from '@epilogue/bus';
 import { Application, EpilogueError } from '@epilogue/core';
 import { BullMQDriver } from '@epilogue/bullmq';
-import { configureQueues, QueuedJob, Worker } from '@epilogue/queue';
+import { configureQueues, QueuedJob, runCli, Worker } from '@epilogue/queue';
+import { useApp } from '../../queue/src/cli/fixtures/current-app.js';
+import { fixture, jsonLinesOf, testIo } from '../../queue/src/cli/fixtures/test-io.js';
 import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
 
 const ran: string[] = [];
 
 @ShouldQueue()
 class Step extends QueuedJob {
+  static healthy = false;
   constructor(
     public label: string,
     public breaks = false,
@@ -16,7 +19,7 @@ class Step extends QueuedJob {
   }
   async handle() {
     ran.push(this.label);
-    if (this.breaks) throw new EpilogueError('E_STEP', `${this.label} broke`);
+    if (this.breaks && !Step.healthy) throw new EpilogueError('E_STEP', `${this.label} broke`);
   }
 }
 
@@ -51,6 +54,7 @@ describeWithRedis('batches on BullMQDriver (local Redis)', () => {
   beforeEach(() => {
     ran.length = 0;
     errors.length = 0;
+    Step.healthy = false;
     prefix = uniquePrefix('bullmq-batches');
     app = new Application({ report: (error) => errors.push(error) });
     driver = new BullMQDriver({ connection: REDIS, prefix });
@@ -112,5 +116,48 @@ describeWithRedis('batches on BullMQDriver (local Redis)', () => {
     await work();
     expect(ran.filter((line) => line.startsWith('chain caught'))).toEqual(['chain caught Step: b1 broke']);
     expect(ran).not.toContain('last');
+  });
+
+  describe('the batch commands', () => {
+    // An application on the same Redis prefix, as each run of the command line loads one (and closes it).
+    const anotherApp = () => {
+      const other = new Application({ report: (error) => errors.push(error) });
+      configureQueues(other, { default: 'redis', connections: { redis: new BullMQDriver({ connection: REDIS, prefix }) } });
+      return other;
+    };
+    const cli = async (args: string[]) => {
+      useApp(anotherApp());
+      const io = testIo();
+      const code = await runCli([...args, '--app', fixture('current-app.ts'), '--json'], io.io);
+      return { code, lines: jsonLinesOf(io.out), err: io.err };
+    };
+
+    it('list, show, retry the failed jobs of, and prune batches kept in Redis', async () => {
+      const failing = await bus.batch([new Step('ok'), new Step('flaky', true)]).allowFailures().name('flaky').dispatch();
+      const done = await bus.batch([new Step('done')]).name('done').dispatch();
+      await work();
+      const listed = await cli(['queue:batches']);
+      expect(listed.lines.map((line) => [line.id, line.name, line.pendingJobs, line.failedJobs])).toEqual([
+        [done.id, 'done', 0, 0],
+        [failing.id, 'flaky', 1, 1],
+      ]);
+      const shown = await cli(['queue:batch', failing.id]);
+      const failedJobIds = shown.lines[0]?.failedJobIds as string[];
+      expect(failedJobIds).toHaveLength(1);
+      expect(await cli(['queue:batch', 'no-such-batch'])).toMatchObject({ code: 1, lines: [] });
+
+      const retried = await cli(['queue:retry-batch', failing.id]);
+      expect(retried).toMatchObject({ code: 0, lines: [{ event: 'retried', id: failedJobIds[0] }] });
+      Step.healthy = true;
+      await work();
+      expect(ran.filter((line) => line === 'flaky')).toHaveLength(2);
+      const after = await cli(['queue:batch', failing.id]);
+      expect(after.lines[0]).toMatchObject({ pendingJobs: 0, failedJobIds: [] });
+      expect(after.lines[0]?.finishedAt).not.toBeNull();
+
+      const pruned = await cli(['queue:prune-batches', '--hours', '0']);
+      expect(pruned.lines).toEqual([{ event: 'pruned', finished: 2 }]);
+      expect((await cli(['queue:batches'])).lines).toEqual([]);
+    });
   });
 });

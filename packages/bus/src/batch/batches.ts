@@ -9,7 +9,7 @@ import { Batch, type BatchOperations } from './batch.js';
 import { batchChains, type BatchableJob, type BatchCallbackKind, type BatchEntry } from './batch-entries.js';
 import { BatchCallbackNotQueueableError, BatchNotFoundError, ChainedBatchCancelledError, InvalidBatchError } from './batch-errors.js';
 import type { BatchCallback, BatchCatch, BatchOptions } from './batch-options.js';
-import type { BatchRecord, BatchStore } from './batch-store.js';
+import type { BatchListOptions, BatchRecord, BatchStore } from './batch-store.js';
 import { MemoryBatchStore } from './memory-batch-store.js';
 
 /** What the batches need of the bus. `Dispatcher` is one. */
@@ -114,6 +114,15 @@ export class Batches implements BatchOperations {
     if (typeof id !== 'string' || id === '') throw InvalidBatchError.id(id);
     const record = await this.#store.find(id);
     return record === undefined ? undefined : new Batch(record, this);
+  }
+
+  /**
+   * Batches as the store has them now, newest first (what `queue:batches` lists).
+   *
+   * @param options - How many (default 50), and after which batch (the next page).
+   */
+  async list(options: BatchListOptions = {}): Promise<Batch[]> {
+    return (await this.#store.list(options)).map((record) => new Batch(record, this));
   }
 
   /**
