@@ -7,12 +7,19 @@ import type { PendingBatch } from './pending-batch.js';
 
 /** The options of a batch that travels as a step of a queued chain: JSON data and job instances. */
 export interface ChainedBatchOptions {
+  /** The batch's `name()`. */
   readonly name?: string;
+  /** The batch's `onConnection()`, else the chain's. */
   readonly connection?: string;
+  /** The batch's `onQueue()`, else the chain's. */
   readonly queue?: string;
+  /** The batch's `allowFailures()`. */
   readonly allowFailures: boolean;
+  /** The batch's `onSuccess()` jobs. */
   readonly onSuccess: readonly object[];
+  /** The batch's `catch()` jobs. */
   readonly catch: readonly object[];
+  /** The batch's `finally()` jobs. */
   readonly finally: readonly object[];
 }
 
