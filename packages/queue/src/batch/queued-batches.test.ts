@@ -14,6 +14,7 @@ import {
   InvalidQueueConfigError,
   MemoryDriver,
   QueuedJob,
+  SyncDriver,
   Worker,
   type QueueDriver,
   type QueuedJobOptions,
@@ -278,6 +279,17 @@ describe('a queued batch as a step of a chain', () => {
       .dispatch();
     await work();
     expect(trail).toEqual(['broken 1 attempt 1', 'broken 1 attempt 2', 'row 2', 'row 3']);
+  });
+
+  it('runs the whole chain at dispatch on the sync connection, the batch in its place', async () => {
+    trail.length = 0;
+    const app = new Application({ report: () => undefined });
+    configureQueues(app, { default: 'sync', connections: { sync: new SyncDriver() } });
+    const bus = app.make(Dispatcher);
+    await bus
+      .chain([new ImportRow(1), bus.batch([new ImportRow(2), new ImportRow(3)]).onSuccess(new Notify('success')), new ImportRow(4)])
+      .dispatch();
+    expect(trail).toEqual(['row 1', 'row 2', 'row 3', 'success: 2/2 failed 0', 'row 4']);
   });
 
   it('refuses a function callback of the batch at dispatch', async () => {
