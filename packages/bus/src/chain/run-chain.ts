@@ -46,7 +46,8 @@ export async function runChain(
 
 // A job marked ShouldQueue, or a batch with one among its jobs, sends the whole chain to the queue.
 function goesToQueue(job: object): boolean {
-  return isPendingBatch(job) ? job.jobs.some((entry) => (Array.isArray(entry) ? entry.some(goesToQueue) : entry && isShouldQueue(entry))) : isShouldQueue(job);
+  if (!isPendingBatch(job)) return isShouldQueue(job);
+  return job.jobs.flat().some((entry) => isJob(entry) && isShouldQueue(entry));
 }
 
 // A batch as a step of a chain in this process: it runs whole (jobs and callbacks), then the
