@@ -36,6 +36,7 @@ describe('errors', () => {
         bus.BatchCallbackNotQueueableError.forFunction('then', () => undefined),
         bus.BatchCallbackNotQueueableError.noCodec(),
       ],
+      E_CHAINED_BATCH_CANCELLED: [bus.ChainedBatchCancelledError.forBatch('b1', 'import 42')],
     });
   });
 });

@@ -54,11 +54,21 @@ export function wholeNumberOption(options: CliOptionValues, name: string): numbe
  * @throws {CliUsageError} When it is not such a number.
  */
 export function secondsOption(options: CliOptionValues, name: string, allowZero = false): number | undefined {
+  return amountOption(options, name, 'seconds', allowZero);
+}
+
+/**
+ * The value of an option that counts `unit` (`seconds`, `hours`), if given: a number above 0
+ * (or 0 too, with `allowZero`).
+ *
+ * @throws {CliUsageError} When it is not such a number.
+ */
+export function amountOption(options: CliOptionValues, name: string, unit: string, allowZero = false): number | undefined {
   const text = stringOption(options, name);
   if (text === undefined) return undefined;
   const value = text.trim() === '' ? NaN : Number(text);
   if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
-    throw CliUsageError.invalidOption(`--${name}`, `a number of seconds ${allowZero ? '≥ 0' : '> 0'}`, text);
+    throw CliUsageError.invalidOption(`--${name}`, `a number of ${unit} ${allowZero ? '≥ 0' : '> 0'}`, text);
   }
   return value;
 }
