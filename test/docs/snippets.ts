@@ -13,8 +13,9 @@
 //   <!-- snippet: file=app.ts -->     the block's file name, so that other blocks of the page can
 //                                     `import ... from './app.js'` (default: L<line>.ts)
 //
-// A fragment's prelude is the rest of its comment, up to `-->`: the imports and `declare`s that
-// the prose around the block stands for. A page may give one prelude to all of its fragments
+// A fragment's prelude is the rest of its comment, up to `-->` (after the marker's words on its
+// first line, and on the lines after it): the imports and `declare`s that the prose around the
+// block stands for. A page may give one prelude to all of its fragments
 // without one of their own, in a `<!-- snippet-prelude: ... -->` comment. The prelude of a
 // runnable fragment holds real code instead of `declare`s, and may check, on exit, what the
 // block did.
@@ -112,11 +113,22 @@ function readComment(lines: string[], fenceIndex: number): { flags: Set<string>;
   while (begin >= 0 && !lines[begin].includes('<!--')) begin--;
   const head = begin >= 0 ? comment.exec(lines[begin]) : null;
   if (!head) return { flags: new Set(), prelude: '' };
-  const words = head[1].split(/\s+/).filter(Boolean);
+  // The marker's words come first; whatever follows them on the comment's first line is already
+  // prelude (`<!-- snippet: fragment import { X } from 'y'; declare const z: X; -->`).
+  const words: string[] = [];
+  let rest = head[1].replace(/-->\s*$/, '').trim();
+  for (let word = /^\S+/.exec(rest)?.[0]; word !== undefined && isMarkerWord(word); word = /^\S+/.exec(rest)?.[0]) {
+    words.push(word);
+    rest = rest.slice(word.length).trimStart();
+  }
   const file = words.find((word) => word.startsWith('file='))?.slice('file='.length);
-  const prelude = begin === end ? '' : lines.slice(begin + 1, end).join('\n') + '\n' + lines[end].replace(/-->\s*$/, '');
+  const following = begin === end ? '' : lines.slice(begin + 1, end).join('\n') + '\n' + lines[end].replace(/-->\s*$/, '');
+  const prelude = rest === '' ? following : `${rest}\n${following}`;
   return { flags: new Set(words.filter((word) => !word.startsWith('file='))), file, prelude: prelude.trim() ? prelude.trimEnd() + '\n' : '' };
 }
+
+const markerWords = new Set(['fragment', 'run', 'jest', 'install', 'package.json', 'tsconfig.json']);
+const isMarkerWord = (word: string): boolean => markerWords.has(word) || word.startsWith('file=');
 
 /** The TypeScript blocks of every documentation page. */
 export function typescriptSnippets(pages = documentationPages()): Snippet[] {
