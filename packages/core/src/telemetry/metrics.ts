@@ -30,7 +30,9 @@ export interface InstrumentOptions {
 /**
  * Instruments built from the globally registered meter provider, rebuilt when another provider
  * is registered: unlike tracers, the API's meters do not follow a provider registered later.
- * `get()` returns `undefined` when `@opentelemetry/api` is not installed.
+ * `get()` returns `undefined` when `@opentelemetry/api` is not installed or no meter provider
+ * is registered (the API's no-op meter would record nothing), so that a caller does not even
+ * build the attributes then.
  * @internal
  */
 export class LazyInstruments<T> {
@@ -46,7 +48,8 @@ export class LazyInstruments<T> {
     const provider = otelApi.metrics.getMeterProvider();
     if (provider !== this.#provider) {
       this.#provider = provider;
-      this.#instruments = this.build(provider.getMeter('epilogue'));
+      const meter = provider.getMeter('epilogue');
+      this.#instruments = meter === otelApi.createNoopMeter() ? undefined : this.build(meter);
     }
     return this.#instruments;
   }

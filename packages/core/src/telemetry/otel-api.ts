@@ -7,10 +7,10 @@ export type OtelApi = typeof OtelApiModule;
 
 // `@opentelemetry/api` is an optional peer dependency: a static import would break every
 // application that does not install it. It is required once, here; when it is absent every
-// instrumented path costs one check of this constant. Under a CommonJS transform (Jest) the
-// module's own `require` is used. In an ES module it is resolved from the application: its main
-// script, then the working directory. `import.meta` is not used, because a CommonJS transform
-// (ts-jest with module commonjs) leaves it as ES syntax and the file would not load there.
+// instrumented path costs one check of this constant. The package is CommonJS, so its own
+// `require` looks first; an install that does not place the optional peer where this package
+// can see it is covered by looking from the application: its main script, then the working
+// directory.
 declare const require: NodeJS.Require | undefined;
 
 function loadApi(): OtelApi | undefined {

@@ -54,8 +54,10 @@ export interface AttemptMetrics {
   readonly outcome: string;
 }
 
-/** Records one attempt in the queue metrics; nothing without `@opentelemetry/api`. */
+/** Records one attempt in the queue metrics; nothing without `@opentelemetry/api` or a meter provider. */
 export function recordAttempt(attempt: AttemptMetrics): void {
+  // A meter provider registered after the worker started gets the depth gauge too.
+  depth.get();
   const instruments = jobs.get();
   if (instruments === undefined) return;
   const attributes = {
@@ -108,7 +110,7 @@ const depth = new LazyInstruments((meter) => {
  */
 export function watchQueueDepth(driver: QueueDriver, connection: string, queues: readonly string[]): () => void {
   const entry: WatchedQueues = { driver: new WeakRef(driver), connection, queues };
-  if (depth.get() === undefined) return () => undefined;
   watched.add(entry);
+  depth.get();
   return () => watched.delete(entry);
 }
