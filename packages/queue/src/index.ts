@@ -53,6 +53,7 @@ export type {
   DriverPushOptions,
   PushReceipt,
   QueueDriver,
+  WaitingJobs,
 } from './driver/queue-driver.js';
 export { SyncDriver } from './driver/sync-driver.js';
 export type { SyncDriverOptions } from './driver/sync-driver.js';
