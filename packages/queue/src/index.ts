@@ -65,6 +65,7 @@ export {
   FailedJobNotFoundError,
   InvalidJobMiddlewareError,
   InvalidJobOptionError,
+  InvalidJobProgressError,
   InvalidPayloadError,
   InvalidQueueConfigError,
   InvalidRateLimitError,
@@ -115,15 +116,16 @@ export type { LongTimer } from './timers.js';
 export { isShouldBeUnique, ShouldBeUnique, ShouldBeUniqueUntilProcessing } from './unique/should-be-unique.js';
 export type { UniqueJob } from './unique/should-be-unique.js';
 export { JobRunner } from './worker/job-runner.js';
-export type { JobRunnerOptions, LostAttempt, RunReport } from './worker/job-runner.js';
+export type { AttemptDefaults, JobRunnerOptions, LostAttempt, RunHooks, RunReport } from './worker/job-runner.js';
 export { queueContext } from './worker/queue-context.js';
 export type { QueueContext } from './worker/queue-context.js';
 export { QueuedJob } from './worker/queued-job.js';
-export { Worker } from './worker/worker.js';
+export { STOP_WHEN_EMPTY_HORIZON_MS, Worker } from './worker/worker.js';
 export type { WorkerOptions, WorkerStopReason, WorkerSummary } from './worker/worker.js';
 export { WorkerEvents } from './worker/worker-events.js';
 export type {
   JobFinished,
+  JobProgress,
   JobStarted,
   JobStatus,
   WorkerEventListener,
