@@ -99,10 +99,12 @@ export class WorkerSession {
       this.#io.onSignal?.((signal) => this.#signal(signal)),
     ];
     this.#started();
+    // Asked while the worker starts: a driver slow to answer (Redis unreachable) does not hold it.
+    const atStart = this.#waitingElsewhere(false);
     try {
-      await this.#waitingElsewhere(false);
       return await Promise.race([
         this.#worker.run().then(async (summary) => {
+          await atStart;
           if (summary.reason === 'empty') await this.#waitingElsewhere(true);
           return this.#stopped(summary);
         }),

@@ -159,13 +159,13 @@ export class JobRunner {
     let decoded: DecodedJob;
     try {
       decoded = this.#options.codec.decode(delivery.body);
-      hooks.onStart?.(decoded.payload.displayName);
     } catch (error) {
       hooks.onStart?.(UNREADABLE);
       // A refused payload is never executed: it goes to the failed store with the reason.
       if (!this.#options.inline) this.#app.report(error, { ...this.#where(delivery), phase: 'queue-payload' });
       return { outcome: { type: 'fail', error }, name: UNREADABLE, error };
     }
+    hooks.onStart?.(decoded.payload.displayName);
     return this.#traced(decoded, delivery, lost);
   }
 

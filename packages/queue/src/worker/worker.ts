@@ -123,7 +123,7 @@ export class Worker {
   #rssBytes: number | undefined;
   #lastEndedAt: number | undefined;
   // Jobs this worker released, and when each is due again: what it knows of delayed jobs when its
-  // driver cannot list them.
+  // driver cannot list them (kept only then).
   readonly #released = new Map<string, number>();
   #emptyTimer: LongTimer | undefined;
   #stopRequested!: () => void;
@@ -323,7 +323,7 @@ export class Worker {
       const { outcome } = report;
       const status = STATUS[outcome.type];
       const delayMs = outcome.type === 'release' ? outcome.delayMs : undefined;
-      if (delayMs !== undefined) this.#released.set(id, Date.now() + delayMs);
+      if (delayMs !== undefined && this.#driver.waiting === undefined) this.#released.set(id, Date.now() + delayMs);
       const finished = { id, queue, attempts, name: report.name, status, durationMs, error: report.error, delayMs };
       this.events.emit('processed', finished, this.#reportListenerError);
       return outcome;
