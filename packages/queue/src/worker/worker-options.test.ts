@@ -34,6 +34,14 @@ class Throws extends QueuedJob implements QueuedJobOptions {
   }
 }
 
+/** Throws every time, with no backoff of its own. */
+@ShouldQueue()
+class Breaks extends QueuedJob {
+  handle() {
+    throw new Error('broken');
+  }
+}
+
 let app: Application;
 let reports: { error: unknown; context: ErrorContext }[];
 
@@ -90,6 +98,20 @@ describe('Worker options', () => {
     await worker.run();
     expect(seen).toEqual(['attempt 1', 'attempt 2', 'attempt 3']);
     expect(statuses).toEqual(['released', 'released', 'failed']);
+  });
+
+  it('with stopWhenEmpty waits for the jobs it released itself when its driver cannot list its queues', async () => {
+    const listless = new MemoryDriver();
+    // A driver without the optional waiting(): the worker knows only its own releases.
+    Object.defineProperty(listless, 'waiting', { value: undefined });
+    const other = new Application({ report: () => undefined });
+    configureQueues(other, { default: 'listless', connections: { listless } });
+    await other.make(Dispatcher).dispatch(new Breaks());
+    const statuses: string[] = [];
+    const worker = new Worker(other, { stopWhenEmpty: true, tries: 2, backoff: 0.1 });
+    worker.on('processed', (job) => statuses.push(`${job.status} ${job.delayMs ?? ''}`.trim()));
+    await expect(worker.run()).resolves.toMatchObject({ reason: 'empty', jobs: 2 });
+    expect(statuses).toEqual(['released 100', 'failed']);
   });
 
   it('stops once a job ended with the RSS over `memory`, saying how much it was', async () => {
