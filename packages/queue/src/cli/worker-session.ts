@@ -57,9 +57,11 @@ function outcomeText(job: JobFinished, outcome: JobOutcome): string {
 }
 
 /**
- * Runs one worker for `epilogue queue:work`: prints a line per job it processed, turns the
- * first SIGTERM or SIGINT into a graceful `worker.stop()` and a second into an immediate exit
- * (`io.exit`). A stop that gave up waiting for running jobs exits at once too, with code 1.
+ * Runs one worker for `epilogue queue:work`: prints a line as each job starts, reports progress
+ * and ends, says where jobs wait that the worker does not take (at start and at an empty stop),
+ * turns the first SIGTERM or SIGINT into a graceful `worker.stop()` and a second into an
+ * immediate exit (`io.exit`). A stop that gave up waiting for running jobs exits at once too,
+ * with code 1; a stop for `--memory` ends with code 12.
  */
 export class WorkerSession {
   readonly #worker: Worker;
