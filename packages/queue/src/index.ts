@@ -130,4 +130,5 @@ export type {
   JobStatus,
   WorkerEventListener,
   WorkerEventMap,
+  WorkerWaiting,
 } from './worker/worker-events.js';

@@ -314,9 +314,11 @@ describe('epilogue queue:work', () => {
     const lines = linesOf(io.out);
     expect(lines[2]).toMatch(new RegExp(`^${TIME}  FailsOnce  ${id}  \\d+\\.\\d ms  FAILED, RETRYING in 200\\.0 ms$`));
     expect(lines[3]).toBe('    Error: first attempt');
-    expect(lines[4]).toMatch(new RegExp(`^${TIME}  FailsOnce  ${id}  \\(attempt 2\\)  RUNNING$`));
-    expect(lines[5]).toMatch(new RegExp(`^${TIME}  FailsOnce  ${id}  \\(attempt 2\\)  \\d+\\.\\d ms  DONE$`));
-    expect(lines[6]).toBe('Worker stopped: the queues are empty (2 job(s) run).');
+    expect(lines[4]).toMatch(new RegExp(`^No job is ready; waiting for a delayed job due at ${TIME} \\(--stop-when-empty\\)\\.$`));
+    expect(lines[5]).toMatch(new RegExp(`^${TIME}  FailsOnce  ${id}  \\(attempt 2\\)  RUNNING$`));
+    expect(lines[6]).toMatch(new RegExp(`^${TIME}  FailsOnce  ${id}  \\(attempt 2\\)  \\d+\\.\\d ms  DONE$`));
+    expect(lines[7]).toBe('Worker stopped: the queues are empty (2 job(s) run).');
+    expect(lines).toHaveLength(8);
   });
 
   it("keeps a job's own tries and timeout over --tries and --timeout, and times out the others at --timeout", async () => {
@@ -350,6 +352,9 @@ describe('epilogue queue:work', () => {
     expect(times.ReleasesOnce).toHaveLength(2);
     expect(io.out).toMatch(new RegExp(`ReleasesOnce  ${released}  \\d+\\.\\d ms  RELEASED, BACK in 200\\.0 ms\n`));
     const lines = linesOf(io.out);
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^No job is ready; waiting for a delayed job due at ${TIME} \\(--stop-when-empty\\)\\.$`)),
+    );
     expect(lines.at(-2)).toMatch(new RegExp(`^Delayed jobs not due yet: default \\(1 delayed, the next due at ${TIME}\\)\\.$`));
     expect(lines.at(-1)).toBe('Worker stopped: the queues are empty (3 job(s) run).');
     expect(await manager.size('default')).toBe(1);

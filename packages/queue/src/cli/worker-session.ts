@@ -98,6 +98,7 @@ export class WorkerSession {
       this.#worker.on('processing', (job) => this.#processing(job)),
       this.#worker.on('progress', (job) => this.#progress(job)),
       this.#worker.on('processed', (job) => this.#processed(job)),
+      this.#worker.on('waiting', ({ dueAt }) => this.#waiting(dueAt)),
       this.#io.onSignal?.((signal) => this.#signal(signal)),
     ];
     this.#started();
@@ -151,6 +152,14 @@ export class WorkerSession {
         queues: later.map(waitingRecord),
       });
     }
+  }
+
+  #waiting(dueAt: number): void {
+    const at = new Date(dueAt);
+    this.#output.print(`No job is ready; waiting for a delayed job due at ${formatTime(at)} (--stop-when-empty).`, {
+      event: 'waiting',
+      dueAt: at.toISOString(),
+    });
   }
 
   #processing(job: JobStarted): void {

@@ -36,6 +36,12 @@ export interface JobFinished extends JobStarted {
   readonly error?: unknown;
 }
 
+/** With `stopWhenEmpty`, the worker found nothing ready but waits for a delayed job due soon. */
+export interface WorkerWaiting {
+  /** When the delayed job it waits for is due, in milliseconds since the epoch. */
+  readonly dueAt: number;
+}
+
 /** The events of a `Worker` and what their listeners receive. */
 export interface WorkerEventMap {
   /** A job was delivered and its payload read: its attempt is about to start. */
@@ -44,6 +50,12 @@ export interface WorkerEventMap {
   progress: JobProgress;
   /** A job's attempt ended (completed, deleted, released or failed). */
   processed: JobFinished;
+  /**
+   * With `stopWhenEmpty`: nothing is ready or running, but a delayed job of its queues is due
+   * within `STOP_WHEN_EMPTY_HORIZON_MS`, so the worker waits for it instead of stopping. Emitted
+   * once per job waited for.
+   */
+  waiting: WorkerWaiting;
 }
 
 /** A listener of one worker event. */

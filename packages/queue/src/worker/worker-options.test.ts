@@ -110,8 +110,13 @@ describe('Worker options', () => {
     const statuses: string[] = [];
     const worker = new Worker(other, { stopWhenEmpty: true, tries: 2, backoff: 0.1 });
     worker.on('processed', (job) => statuses.push(`${job.status} ${job.delayMs ?? ''}`.trim()));
+    const waited: number[] = [];
+    worker.on('waiting', ({ dueAt }) => waited.push(dueAt));
+    const released = Date.now();
     await expect(worker.run()).resolves.toMatchObject({ reason: 'empty', jobs: 2 });
     expect(statuses).toEqual(['released 100', 'failed']);
+    expect(waited).toEqual([expect.any(Number)]);
+    expect(waited[0]).toBeGreaterThanOrEqual(released + 90);
   });
 
   it('stops once a job ended with the RSS over `memory`, saying how much it was', async () => {

@@ -126,6 +126,7 @@ export class Worker {
   // driver cannot list them (kept only then).
   readonly #released = new Map<string, number>();
   #emptyTimer: LongTimer | undefined;
+  #waitingFor: number | undefined;
   #stopRequested!: () => void;
   readonly #stopRequestedPromise = new Promise<void>((resolve) => (this.#stopRequested = resolve));
   #maxTimer: LongTimer | undefined;
@@ -217,16 +218,20 @@ export class Worker {
   #drained(): void {
     const taken = this.#taken;
     this.#emptyTimer?.clear();
-    void this.#dueSoon().then((waitMs) => {
+    void this.#dueSoon().then((due) => {
       if (this.#taken !== taken || this.#stopping !== undefined) return;
-      if (waitMs === undefined) return void this.#stop('empty');
-      this.#emptyTimer = setLongTimeout(() => this.#drained(), waitMs);
+      if (due === undefined) return void this.#stop('empty');
+      if (due.at !== undefined && due.at !== this.#waitingFor) {
+        this.#waitingFor = due.at;
+        this.events.emit('waiting', { dueAt: due.at }, this.#reportListenerError);
+      }
+      this.#emptyTimer = setLongTimeout(() => this.#drained(), due.waitMs);
     });
   }
 
-  // How long to wait for a job of this worker's queues that is ready or due soon; undefined when
-  // there is none.
-  async #dueSoon(): Promise<number | undefined> {
+  // How long to wait for a job of this worker's queues that is ready or due soon (and when that
+  // delayed job is due); undefined when there is none.
+  async #dueSoon(): Promise<{ waitMs: number; at?: number } | undefined> {
     const now = Date.now();
     let dueAt = Infinity;
     const waiting = await this.#driver.waiting?.().catch((error: unknown) => {
@@ -236,7 +241,7 @@ export class Worker {
     if (waiting !== undefined) {
       for (const entry of waiting) {
         if (!this.queues.includes(entry.queue)) continue;
-        if (entry.ready > 0) return READY_RECHECK_MS;
+        if (entry.ready > 0) return { waitMs: READY_RECHECK_MS };
         if (entry.nextDueAt !== undefined) dueAt = Math.min(dueAt, entry.nextDueAt);
       }
     } else {
@@ -249,7 +254,7 @@ export class Worker {
     if (dueAt - now > STOP_WHEN_EMPTY_HORIZON_MS) return undefined;
     // A little after it is due, for the driver to deliver it first; one already due but not yet
     // delivered is looked at again shortly.
-    return Math.max(dueAt - now, 0) + 50;
+    return { waitMs: Math.max(dueAt - now, 0) + 50, at: dueAt };
   }
 
   // With `rest`: a job taken after another ended waits until `rest` seconds after that end, or
