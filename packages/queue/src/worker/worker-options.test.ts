@@ -80,11 +80,13 @@ describe('this.progress()', () => {
     },
   );
 
-  it('checks the value and does nothing else outside a worker: dispatchSync, dispatchNow, the sync connection', async () => {
+  it('checks the value and does nothing else outside a worker: dispatchSync, dispatchNow, the sync connection, after the response', async () => {
     await expect(Reports.dispatchSync([50])).resolves.toBeUndefined();
     await app.make(Dispatcher).dispatchNow(new Reports([25, 75]));
     await Reports.dispatch([10]).onConnection('sync');
-    expect(seen).toEqual(['handled', 'handled', 'handled']);
+    Reports.dispatchAfterResponse([90]);
+    await app.terminate();
+    expect(seen).toEqual(['handled', 'handled', 'handled', 'handled']);
     expect(reports).toEqual([]);
   });
 });
