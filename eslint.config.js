@@ -41,8 +41,8 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // CommonJS files: the toolchain fixture of a CommonJS application.
-    files: ['**/*.cjs'],
+    // CommonJS files: the toolchain fixture of a CommonJS application, and the toolchains' scenario.
+    files: ['**/*.cjs', 'test/toolchains/scenario/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -12,6 +12,12 @@ const swc = {
   module: { type: 'commonjs' },
 };
 
+// scripts/bullmq-range.mjs runs @epilogue/bullmq's tests on another BullMQ of its peer range,
+// installed with ioredis in this node_modules directory.
+const bullmqModules = process.env.EPILOGUE_BULLMQ_DIR;
+const fromBullmqModules = (name: string) =>
+  bullmqModules ? { [`^${name}$`]: `${bullmqModules}/${name}`, [`^${name}/(.*)$`]: `${bullmqModules}/${name}/$1` } : {};
+
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/test'],
@@ -20,6 +26,8 @@ const config: Config = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', swc] },
   transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/cookie@|cookie/)'],
   moduleNameMapper: {
+    ...fromBullmqModules('bullmq'),
+    ...fromBullmqModules('ioredis'),
     '^@epilogue/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^@epilogue/testing/jest$': '<rootDir>/packages/testing/src/jest.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

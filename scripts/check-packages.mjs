@@ -3,9 +3,10 @@
 // publint and @arethetypeswrong/cli on each tarball, and checks what the two do not: a LICENSE,
 // the registry fields, no build info, no private package. Exits 1 with every problem listed.
 //
-// The packages are ESM-only, so attw runs with its `esm-only` profile: it checks the ESM and
-// bundler resolutions and does not report `require()` resolving to ESM (see
-// docs/getting-started.md, "ESM-only"). Builds what is out of date first (tsc -b).
+// The packages are CommonJS with an ES module entry beside each CommonJS one (see
+// scripts/esm-entries.mjs), so attw runs with its `node16` profile: `require()` and `import`
+// under Node's own resolution, each to a module of its kind, with types of its kind. Builds what
+// is out of date first.
 //
 //   node scripts/check-packages.mjs [--keep DIR]   (--keep: pack into DIR and leave the tarballs)
 import { execFile } from 'node:child_process';
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify, stripVTControlCharacters } from 'node:util';
+import { build } from './build.mjs';
 
 const exec = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,9 +30,8 @@ const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
  * @returns {Promise<Map<string, string>>} Package name to tarball path.
  */
 export async function packPackages(destination) {
-  // tsc -b is incremental: quick when dist/ is current, and a stale dist/ is never packed.
-  const projects = rootPackage.buildProjects.filter((path) => path.startsWith('packages/'));
-  await exec(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...projects], { cwd: root });
+  // The build is incremental: quick when dist/ is current, and a stale dist/ is never packed.
+  build(rootPackage.buildProjects.filter((path) => path.startsWith('packages/')));
   const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
   await exec(npx, ['-y', rootPackage.packageManager, '-r', '--filter', './packages/*', 'pack', '--pack-destination', destination], {
     cwd: root,
@@ -58,6 +59,8 @@ async function listing(tarball) {
   return (await exec('tar', ['-tzf', tarball], { maxBuffer: 16 * 1024 * 1024 })).stdout.split('\n').filter(Boolean);
 }
 
+const ONE_COPY = /^(@epilogue\/(core|bus|queue|events)|tsyringe)$/;
+
 // What publint and attw do not check.
 async function ownChecks(name, tarball) {
   const problems = [];
@@ -70,6 +73,11 @@ async function ownChecks(name, tarball) {
   if (!manifest.homepage || !manifest.bugs?.url) problems.push('no homepage or bugs url');
   if (!Array.isArray(manifest.keywords) || manifest.keywords.length === 0) problems.push('no keywords');
   if (manifest.publishConfig?.access !== 'public') problems.push('publishConfig.access is not "public"');
+  // The packages an app must have once (their classes are DI tokens, their state is shared) are
+  // peer dependencies: as dependencies, an app's own install would sit beside a second copy.
+  for (const dependency of Object.keys(manifest.dependencies ?? {}).filter((name) => ONE_COPY.test(name))) {
+    problems.push(`${dependency} is a dependency; it must be a peer dependency (one copy per app)`);
+  }
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
     for (const [dependency, range] of Object.entries(manifest[field] ?? {})) {
       if (String(range).startsWith('workspace:')) problems.push(`${field}.${dependency} is still ${range}`);
@@ -94,10 +102,10 @@ async function publint(name, tarball) {
 
 async function attw(name, tarball) {
   try {
-    await exec(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'ascii', '--no-color', '--no-emoji']);
+    await exec(bin('attw'), [tarball, '--profile', 'node16', '--format', 'ascii', '--no-color', '--no-emoji']);
     return [];
   } catch (error) {
-    return [`${name}: @arethetypeswrong/cli (--profile esm-only):\n${error.stdout ?? ''}${error.stderr ?? error.message}`];
+    return [`${name}: @arethetypeswrong/cli (--profile node16):\n${error.stdout ?? ''}${error.stderr ?? error.message}`];
   }
 }
 
@@ -127,7 +135,7 @@ async function main() {
       console.error(`${problems.length} problem(s) in ${tarballs.length} packages:\n\n${problems.join('\n\n')}`);
       process.exitCode = 1;
     } else {
-      console.log(`${tarballs.length} packages packed; publint, attw (esm-only) and the registry checks found nothing (${seconds} s).`);
+      console.log(`${tarballs.length} packages packed; publint, attw (node16) and the registry checks found nothing (${seconds} s).`);
     }
   } finally {
     if (keep < 0) rmSync(destination, { recursive: true, force: true });

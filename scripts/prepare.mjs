@@ -21,5 +21,8 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lockfile).mtimeMs
 }
 
 if (process.env.EPILOGUE_SKIP_BUILD !== '1') {
-  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...pkg.buildProjects]);
+  // The packages build to CommonJS, with an ES module entry each; then the examples.
+  // Imported only now: a fresh clone has no dependencies until the install above.
+  const { build } = await import('./build.mjs');
+  build(pkg.buildProjects);
 }

@@ -1,8 +1,11 @@
-// The example application shared by the demo and the long-running server: a user registers,
-// the response goes out at once, and the welcome email is sent after the response.
-import { Application, defer, injectable, singleton } from '@epilogue/core';
+// The example application shared by the demos and the long-running server: a user registers,
+// the response goes out at once, and the welcome email is sent after the response, over SMTP, to
+// a local mail server that the application starts (and stops at its shutdown).
+import { Application, defer, inject, injectable, singleton } from '@epilogue/core';
 import { autowire, Job } from '@epilogue/bus';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { startMailServer, type MailServer } from './mail-server.js';
 
 /** When things happened, in milliseconds since the process started. */
 @singleton()
@@ -18,13 +21,23 @@ export interface User {
   email: string;
 }
 
-/** Stands in for a real mail transport: sending takes a while. */
+let lastId = 0;
+
+/** A new user: `{ id: 1, email: 'user1@example.test' }`, then 2... */
+export function nextUser(): User {
+  const id = ++lastId;
+  return { id, email: `user${id}@example.test` };
+}
+
+/** The container token of the SMTP transport the mailer sends through. */
+export const MAIL_TRANSPORT = Symbol('MailTransport');
+
+/** Sends mail through the application's SMTP transport. */
 @injectable()
 export class Mailer {
-  constructor(private readonly timeline: Timeline) {}
+  constructor(@inject(MAIL_TRANSPORT) private readonly transport: Transporter) {}
   async send(to: string, subject: string): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    this.timeline.mark(`mail "${subject}" sent to ${to}`);
+    await this.transport.sendMail({ from: 'welcome@example.test', to, subject, text: `${subject}!` });
   }
 }
 
@@ -41,13 +54,35 @@ export class SendWelcomeEmail extends Job {
   }
 }
 
-let nextId = 1;
+const mailServers = new WeakMap<Application, MailServer>();
 
-/** Builds the application; `report` logs failures of after-response work. */
-export function createApp(): Application {
-  return new Application({
+/**
+ * Builds the application and starts its mail server; `report` logs failures of after-response
+ * work. Stop both with `stopApp()`.
+ */
+export async function createApp(): Promise<Application> {
+  const app = new Application({
     report: (error, context) => console.error('[report]', context, error),
   });
+  const timeline = app.make(Timeline);
+  const mailServer = await startMailServer(({ to, subject }) =>
+    timeline.mark(`mail "${subject}" arrived at the SMTP server for ${to.join(', ')}`),
+  );
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: mailServer.port, secure: false, ignoreTLS: true });
+  app.container.registerInstance(MAIL_TRANSPORT, transport);
+  mailServers.set(app, mailServer);
+  return app;
+}
+
+/**
+ * Shuts the application down, which lets in-flight responses and their after-response work
+ * finish, then stops its mail server. (An `onShutdown` hook would be too early: hooks run when
+ * the shutdown begins, while the welcome email may still be on its way.)
+ */
+export async function stopApp(app: Application): Promise<void> {
+  await app.shutdown({ timeoutMs: 5_000 });
+  app.make<Transporter>(MAIL_TRANSPORT).close();
+  await mailServers.get(app)?.close();
 }
 
 /** The HTTP handler: POST /register creates a user and answers at once. */
@@ -55,7 +90,7 @@ export function handler(app: Application) {
   const timeline = app.make(Timeline);
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     if (request.method === 'POST' && request.url === '/register') {
-      const user: User = { id: nextId++, email: `user${nextId}@example.test` };
+      const user = nextUser();
       SendWelcomeEmail.dispatchAfterResponse(user);
       defer(() => timeline.mark(`deferred: audit log written for user ${user.id}`));
       response.setHeader('content-type', 'application/json');

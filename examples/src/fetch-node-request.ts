@@ -5,14 +5,13 @@
 import { Dispatcher } from '@epilogue/bus';
 import { handle } from '@epilogue/fetch';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApp, SendWelcomeEmail, Timeline, type User } from './app.js';
+import { createApp, nextUser, SendWelcomeEmail, Timeline, stopApp } from './app.js';
 
-const app = createApp();
+const app = await createApp();
 const timeline = app.make(Timeline);
-let nextId = 1;
 
 const respond = handle(app, (request: Request) => {
-  const user: User = { id: nextId, email: `user${nextId++}@example.test` };
+  const user = nextUser();
   SendWelcomeEmail.dispatchAfterResponse(user);
   timeline.mark(`handler answered ${request.method} ${new URL(request.url).pathname} for user ${user.id}`);
   return Response.json({ ok: true, user }, { status: 201 });
@@ -47,7 +46,7 @@ timeline.mark(`[waitUntil] response returned: ${second.status}; ${kept.length} p
 await Promise.all(kept);
 timeline.mark('[waitUntil] the waitUntil promise settled: the platform may now freeze the isolate');
 
-await app.shutdown({ timeoutMs: 5_000 });
+await stopApp(app);
 
 console.log('@epilogue/fetch on Node Request/Response objects.\n');
 for (const { at, what } of timeline.events.sort((a, b) => a.at - b.at)) {

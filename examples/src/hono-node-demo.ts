@@ -7,14 +7,13 @@ import { defer } from '@epilogue/core';
 import { handle } from '@epilogue/fetch';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
-import { createApp, SendWelcomeEmail, Timeline, type User } from './app.js';
+import { createApp, nextUser, SendWelcomeEmail, Timeline, stopApp } from './app.js';
 
-const app = createApp();
+const app = await createApp();
 const timeline = app.make(Timeline);
-let nextId = 1;
 
 const hono = new Hono<{ Bindings: HttpBindings }>().post('/register', (c) => {
-  const user: User = { id: nextId, email: `user${nextId++}@example.test` };
+  const user = nextUser();
   SendWelcomeEmail.dispatchAfterResponse(user);
   defer(() => timeline.mark(`deferred: audit log written for user ${user.id}`));
   c.env.outgoing.on('finish', () => timeline.mark('response flushed to the socket'));
@@ -34,7 +33,7 @@ const response = await fetch(`http://127.0.0.1:${port}/register`, { method: 'POS
 timeline.mark(`response received by the client: ${response.status} ${await response.text()}`);
 
 // Shutdown stops taking requests and waits for in-flight after-response work.
-await app.shutdown({ timeoutMs: 5_000 });
+await stopApp(app);
 
 console.log('Hono on @hono/node-server + @epilogue/fetch: the welcome email is sent after the response.\n');
 for (const { at, what } of timeline.events.sort((a, b) => a.at - b.at)) {

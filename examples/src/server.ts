@@ -4,7 +4,7 @@
 import { serve } from '@epilogue/node-http';
 import { createApp, handler, Timeline } from './app.js';
 
-const app = createApp();
+const app = await createApp();
 const timeline = app.make(Timeline);
 const port = Number(process.env.PORT ?? 3000);
 const originalMark = timeline.mark.bind(timeline);

@@ -6,23 +6,32 @@ import { join, resolve } from 'node:path';
 /** The repository's root directory. */
 export const repositoryRoot = resolve(__dirname, '..', '..');
 
-const tsc = join(repositoryRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+const buildScript = join(repositoryRoot, 'scripts', 'build.mjs');
 const lock = join(tmpdir(), `epilogue-build-${Buffer.from(repositoryRoot).toString('hex').slice(-24)}.lock`);
 const staleLockMs = 120_000;
 
 /**
- * Brings `packages/<name>/dist` up to date for the given workspace packages with `tsc -b`
- * (incremental: well under a second when nothing changed), so that child processes can import
- * the built packages. Test files run in parallel workers, so builds are serialised with a lock
+ * Brings `packages/<name>/dist` up to date for the given workspace packages with
+ * scripts/build.mjs (tsc -b, incremental: well under a second when nothing changed), so that
+ * child processes can import the built packages. Test files run in parallel workers, so builds are serialised with a lock
  * directory: two `tsc -b` writing the same files at once could hand a half-written file to a
  * child that is already starting.
  *
  * @param packages - Workspace directory names, such as `['core', 'bus', 'node-http']`.
  */
 export async function buildPackages(packages: readonly string[]): Promise<void> {
+  await buildProjects(packages.map((name) => join('packages', name)));
+}
+
+/**
+ * `buildPackages()` for any TypeScript projects of the repository, such as `examples`.
+ *
+ * @param projects - Project directories, relative to the repository's root.
+ */
+export async function buildProjects(projects: readonly string[]): Promise<void> {
   await acquireLock();
   try {
-    await run(process.execPath, [tsc, '-b', ...packages.map((name) => join(repositoryRoot, 'packages', name))]);
+    await run(process.execPath, [buildScript, ...projects.map((project) => join(repositoryRoot, project))]);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

@@ -1,7 +1,8 @@
 import { Application, currentScope, defer } from '@epilogue/core';
-import { epilogue, reportErrors } from '@epilogue/express';
+import { epilogue, ExpressMountedAfterRoutesError, reportErrors } from '@epilogue/express';
 import express5 from 'express';
 import express4 from 'express4';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -206,6 +207,105 @@ describe.each([
     await Promise.all(ids.map((id) => fetch(`${url}/${id}`).then((response) => response.text())));
     await idle(app);
     expect([...ran].sort()).toEqual([...ids].sort());
+  });
+
+  describe('mounted after routes', () => {
+    // An application whose first report resolves `reported`.
+    function reportingApp() {
+      const reports: { error: unknown; context: unknown }[] = [];
+      let first!: () => void;
+      const reported = new Promise<void>((resolve) => (first = resolve));
+      const app = new Application({
+        report: (error, context) => {
+          reports.push({ error, context });
+          first();
+        },
+      });
+      return { app, reports, reported };
+    }
+
+    async function serve(expressApp: ReturnType<ExpressFactory>) {
+      const server = expressApp.listen(0, '127.0.0.1');
+      servers.push(server);
+      await once(server, 'listening');
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
+
+    it('reports E_EXPRESS_MOUNTED_AFTER_ROUTES once, at the first request a route before it answered', async () => {
+      const { app, reports, reported } = reportingApp();
+      const ran: string[] = [];
+      const expressApp = express();
+      expressApp.post('/register', (_req, res) => {
+        defer(() => ran.push('welcome email'));
+        res.status(201).send('created');
+      });
+      expressApp.use(epilogue(app));
+      const url = await serve(expressApp);
+
+      expect((await fetch(`${url}/register?id=1`, { method: 'POST' })).status).toBe(201);
+      await reported;
+      expect((await fetch(`${url}/register?id=2`, { method: 'POST' })).status).toBe(201);
+      expect(reports).toHaveLength(1);
+      expect(reports[0].error).toBeInstanceOf(ExpressMountedAfterRoutesError);
+      expect(reports[0].error).toMatchObject({ code: 'E_EXPRESS_MOUNTED_AFTER_ROUTES' });
+      expect((reports[0].error as Error).message).toContain('POST /register');
+      expect((reports[0].error as Error).message).toContain('Mount the middleware before the routes');
+      expect(reports[0].context).toEqual({ phase: 'request', scope: 'root', method: 'POST', url: '/register?id=1' });
+      // What the reported mistake does: the route's deferred work waits for the root scope.
+      expect(ran).toEqual([]);
+      await app.terminate();
+      expect(ran).toEqual(['welcome email', 'welcome email']);
+    });
+
+    it('reports a route of a router mounted before it', async () => {
+      const { app, reports, reported } = reportingApp();
+      const expressApp = express();
+      const router = express.Router();
+      router.get('/items', (_req, res) => res.send('items'));
+      expressApp.use('/api', router);
+      expressApp.use(express.json(), epilogue(app));
+      const url = await serve(expressApp);
+
+      expect(await fetch(`${url}/api/items`).then((response) => response.text())).toBe('items');
+      await reported;
+      expect((reports[0].error as Error).message).toContain('GET /items');
+    });
+
+    // Resolves once the server has finished the response to `url` and the check (subscribed
+    // first) has seen it: subscribers are called in order.
+    function responseFinished(url: string) {
+      return new Promise<void>((resolve) => {
+        const seen = (message: unknown) => {
+          const { request } = message as { request: { url?: string; originalUrl?: string } };
+          if ((request.originalUrl ?? request.url) !== url) return;
+          unsubscribe('http.server.response.finish', seen);
+          resolve();
+        };
+        subscribe('http.server.response.finish', seen);
+      });
+    }
+
+    it('reports nothing when it comes first, when the route before it passes the request on, or for what is not a route', async () => {
+      const { app, reports } = reportingApp();
+      const expressApp = express();
+      expressApp.use('/health', (_req, res) => void res.send('up'));  // middleware, not a route
+      expressApp.get('/', (_req, _res, next) => next());
+      expressApp.use(epilogue(app));
+      expressApp.get('/', (_req, res) => res.send('ok'));
+      const url = await serve(expressApp);
+      // Another Express app of the process, without the middleware, is none of its business.
+      const other = express();
+      other.get('/other', (_req, res) => res.send('other'));
+      const otherUrl = await serve(other);
+
+      const seen = [responseFinished('/'), responseFinished('/health'), responseFinished('/other')];
+      expect(await fetch(url).then((response) => response.text())).toBe('ok');
+      expect(await fetch(`${url}/health`).then((response) => response.text())).toBe('up');
+      expect(await fetch(`${otherUrl}/other`).then((response) => response.text())).toBe('other');
+      await Promise.all(seen);
+      await idle(app);
+      expect(reports).toEqual([]);
+    });
   });
 
   it('lets app.shutdown() wait for in-flight after-response work', async () => {

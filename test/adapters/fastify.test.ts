@@ -1,4 +1,4 @@
-import epilogue from '@epilogue/fastify';
+import { epilogue } from '@epilogue/fastify';
 import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';

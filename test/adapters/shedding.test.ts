@@ -4,7 +4,7 @@
 import { serve as serveFetch } from '@hono/node-server';
 import { Application, defer, InvalidShedLoadOptionError, type ShedLoadOption } from '@epilogue/core';
 import { epilogue as expressEpilogue } from '@epilogue/express';
-import epilogue from '@epilogue/fastify';
+import { epilogue } from '@epilogue/fastify';
 import { handle } from '@epilogue/fetch';
 import { createRequestListener } from '@epilogue/node-http';
 import express from 'express';

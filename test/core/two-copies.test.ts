@@ -15,7 +15,7 @@ let directory: string;
 function copyOfCore(edit?: (text: string) => string): string {
   const copy = join(directory, `core-${Math.random().toString(36).slice(2)}`);
   cpSync(join(core, 'dist'), join(copy, 'dist'), { recursive: true });
-  writeFileSync(join(copy, 'package.json'), JSON.stringify({ name: '@epilogue/core', version: '0.1.0', type: 'module' }));
+  writeFileSync(join(copy, 'package.json'), JSON.stringify({ name: '@epilogue/core', version: '0.1.0', type: 'commonjs' }));
   symlinkSync(join(core, 'node_modules'), join(copy, 'node_modules'));
   if (edit !== undefined) {
     const file = join(copy, 'dist/process-state.js');
@@ -56,9 +56,9 @@ describe('two copies of @epilogue/core in one process', () => {
 
   it('refuses to load a copy that cannot share the state, with E_DUPLICATE_CORE naming both versions', async () => {
     const copy = copyOfCore((text) =>
-      text.replace(/const FORMAT = \d+;/, 'const FORMAT = 99;').replace("from './version.js'", "from './version-next.js'"),
+      text.replace(/const FORMAT = \d+;/, 'const FORMAT = 99;').replace('require("./version.js")', 'require("./version-next.js")'),
     );
-    writeFileSync(join(copy, 'dist/version-next.js'), "export const VERSION = '9.0.0';\n");
+    writeFileSync(join(copy, 'dist/version-next.js'), "exports.VERSION = '9.0.0';\n");
     const { importError } = (await run(copy)) as { importError: { name: string; code: string; message: string } };
     expect(importError).toMatchObject({ name: 'DuplicateCoreError', code: 'E_DUPLICATE_CORE' });
     expect(importError.message).toContain('@epilogue/core 9.0.0 cannot run next to @epilogue/core 0.1.0');

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
-const bin = join(root, 'packages/queue/dist/cli/main.js');
+const bin = join(root, 'packages/queue/dist/cli/main.mjs');
 
 /** A process a test started, and everything it wrote so far, stdout and stderr together. */
 export interface Started {

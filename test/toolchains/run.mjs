@@ -25,6 +25,7 @@ const tsc = ['node_modules/typescript/bin/tsc', '-p'];
 /** Each fixture: its directory under fixtures/, the commands that build and run it (from the install root). */
 const fixtures = [
   { name: 'tsc-node', typescript: 'src', steps: [[...tsc, 'fixtures/tsc-node'], ['fixtures/tsc-node/dist/main.js']] },
+  { name: 'tsc-cjs', typescript: 'src', steps: [[...tsc, 'fixtures/tsc-cjs'], ['fixtures/tsc-cjs/dist/main.js']] },
   { name: 'tsc-standard', typescript: 'src', steps: [[...tsc, 'fixtures/tsc-standard'], ['fixtures/tsc-standard/dist/main.js']] },
   { name: 'tsx', typescript: 'src', steps: [['node_modules/tsx/dist/cli.mjs', 'fixtures/tsx/src/main.ts']] },
   { name: 'js-esm', steps: [['fixtures/js-esm/src/main.js']] },

@@ -1,7 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describeQueueDriver, type Consumer, type DeliveryHandler } from '@epilogue/queue';
 import { Queue } from 'bullmq';
 import { BullMQDriver } from '@epilogue/bullmq';
 import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+
+// scripts/bullmq-range.mjs runs these tests on the ends of the peer range; the rest of the time
+// they run on the workspace's devDependency.
+test('runs on the BullMQ it was given', () => {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { devDependencies: { bullmq: string } };
+  const { version } = JSON.parse(readFileSync(require.resolve('bullmq/package.json'), 'utf8')) as { version: string };
+  expect(version).toBe(process.env.EPILOGUE_BULLMQ_VERSION ?? manifest.devDependencies.bullmq);
+});
 
 describeWithRedis('BullMQDriver on the local Redis', () => {
   const prefixes: string[] = [];

@@ -98,6 +98,15 @@ class Step extends QueuedJob {
 }
 
 @ShouldQueue()
+class Expands extends QueuedJob {
+  handle() {
+    ran.push('expands');
+    this.appendToChain(new Step('appended'));
+    this.prependToChain(new Step('prepended'));
+  }
+}
+
+@ShouldQueue()
 class ReportChainFailure extends Job implements ChainCatchJob {
   chainFailure?: ChainFailure;
   handle() {
@@ -224,6 +233,12 @@ describeWithRedis('Worker on BullMQDriver (local Redis)', () => {
     expect(ran.filter((label) => 'abc'.includes(label))).toEqual(['a', 'b', 'c']);
     expect(ran.filter((label) => !'abc'.includes(label))).toEqual(['x', 'y', 'caught Step: y broke']);
     expect((await driver.failedJobs.list()).length).toBe(1);
+  });
+
+  it('carries the jobs a running job adds to its chain through Redis', async () => {
+    await app.container.resolve(Dispatcher).chain([new Expands(), new Step('b')]).dispatch();
+    await new Worker(app, { stopWhenEmpty: true }).run();
+    expect(ran).toEqual(['expands', 'prepended', 'b', 'appended']);
   });
 
   it('sends poison payloads to the failed store in Redis and keeps working', async () => {

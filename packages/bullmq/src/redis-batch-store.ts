@@ -46,13 +46,14 @@ const SCRIPTS = {
       redis.call('SADD', KEYS[2], ARGV[1])
       return { tonumber(redis.call('HGET', KEYS[1], 'pendingJobs')), failed }`,
   },
-  // ARGV: the finished index, the unfinished index, id, now, and '1' to cancel too.
+  // ARGV: the finished index, the unfinished index, id, now, '1' to cancel too, the cancelled index.
   epilogueBatchFinish: {
     keys: 1,
     lua: `
       if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
       if ARGV[5] == '1' and redis.call('HGET', KEYS[1], 'cancelledAt') == '' then
         redis.call('HSET', KEYS[1], 'cancelledAt', ARGV[4])
+        redis.call('ZADD', ARGV[6], redis.call('HGET', KEYS[1], 'createdAt'), ARGV[3])
       end
       if redis.call('HGET', KEYS[1], 'finishedAt') == '' then
         redis.call('HSET', KEYS[1], 'finishedAt', ARGV[4])
@@ -61,25 +62,23 @@ const SCRIPTS = {
       end
       return 1`,
   },
-  // ARGV: the index, the unfinished index, the finished index, the batch key prefix, the time
-  // before which to delete, '1' for unfinished batches too, and how many at most. Deletes from
-  // the finished index, then (when asked) from the unfinished one; returns how many it deleted.
+  // ARGV: the four indexes (all, unfinished, finished, cancelled), the batch key prefix, the
+  // time before which to delete, how many at most, then the indexes to delete from, each
+  // scored by the time to compare. Returns how many it deleted.
   epilogueBatchPrune: {
     keys: 0,
     lua: `
       local deleted = 0
-      local function drop(index)
-        local ids = redis.call('ZRANGEBYSCORE', index, '-inf', '(' .. ARGV[5], 'LIMIT', 0, tonumber(ARGV[7]) - deleted)
+      local limit = tonumber(ARGV[7])
+      for i = 8, #ARGV do
+        if deleted >= limit then break end
+        local ids = redis.call('ZRANGEBYSCORE', ARGV[i], '-inf', '(' .. ARGV[6], 'LIMIT', 0, limit - deleted)
         for _, id in ipairs(ids) do
-          redis.call('DEL', ARGV[4] .. id, ARGV[4] .. id .. ':failed')
-          redis.call('ZREM', ARGV[1], id)
-          redis.call('ZREM', ARGV[2], id)
-          redis.call('ZREM', ARGV[3], id)
+          redis.call('DEL', ARGV[5] .. id, ARGV[5] .. id .. ':failed')
+          for j = 1, 4 do redis.call('ZREM', ARGV[j], id) end
           deleted = deleted + 1
         end
       end
-      drop(ARGV[3])
-      if ARGV[6] == '1' and deleted < tonumber(ARGV[7]) then drop(ARGV[2]) end
       return deleted`,
   },
 } as const;
@@ -104,9 +103,9 @@ export interface RedisBatchStoreOptions {
  * `finally`) however many finish at once.
  *
  * Keys: `<prefix>::batches:<id>` (a hash) and `<prefix>::batches:<id>:failed` (a set of job
- * ids) per batch, and three sorted sets that index them: `<prefix>::batches` (creation order),
- * `<prefix>::batches-unfinished` (by creation time) and `<prefix>::batches-finished` (by finish
- * time), for listing and pruning. A queue name cannot contain `:`, so no BullMQ key can clash.
+ * ids) per batch, and four sorted sets that index them: `<prefix>::batches` (creation order),
+ * `<prefix>::batches-unfinished` (by creation time), `<prefix>::batches-finished` (by finish
+ * time) and `<prefix>::batches-cancelled` (by creation time), for listing and pruning. A queue name cannot contain `:`, so no BullMQ key can clash.
  * Batches stay until they are deleted or pruned (`queue:prune-batches`).
  *
  * @example
@@ -123,6 +122,7 @@ export class RedisBatchStore implements BatchStore {
   readonly #index: string;
   readonly #unfinished: string;
   readonly #finished: string;
+  readonly #cancelled: string;
   readonly #sequence: string;
   readonly #now: () => number;
 
@@ -143,6 +143,7 @@ export class RedisBatchStore implements BatchStore {
     this.#index = `${prefix}::batches`;
     this.#unfinished = `${prefix}::batches-unfinished`;
     this.#finished = `${prefix}::batches-finished`;
+    this.#cancelled = `${prefix}::batches-cancelled`;
     this.#sequence = `${prefix}::batches-sequence`;
     this.#now = options.now ?? Date.now;
   }
@@ -212,25 +213,36 @@ export class RedisBatchStore implements BatchStore {
       .zrem(this.#index, id)
       .zrem(this.#unfinished, id)
       .zrem(this.#finished, id)
+      .zrem(this.#cancelled, id)
       .exec()
       .then(checkTransaction);
   }
 
   async prune(before: number, options: { readonly unfinished?: boolean } = {}): Promise<number> {
-    const unfinished = options.unfinished === true ? '1' : '0';
+    return this.#prune(before, options.unfinished === true ? [this.#finished, this.#unfinished] : [this.#finished]);
+  }
+
+  async pruneUnfinished(before: number): Promise<number> {
+    return this.#prune(before, [this.#unfinished]);
+  }
+
+  async pruneCancelled(before: number): Promise<number> {
+    return this.#prune(before, [this.#cancelled]);
+  }
+
+  // A step at a time, so that pruning many batches does not hold Redis for long.
+  async #prune(before: number, from: readonly string[]): Promise<number> {
+    const indexes = [this.#index, this.#unfinished, this.#finished, this.#cancelled];
     let total = 0;
-    // A step at a time, so that pruning many batches does not hold Redis for long.
     for (;;) {
-      const deleted = (await this.#redis.epilogueBatchPrune(
-        ...[this.#index, this.#unfinished, this.#finished, this.#batch, before, unfinished, PRUNE_STEP],
-      )) as number;
+      const deleted = (await this.#redis.epilogueBatchPrune(...indexes, this.#batch, before, PRUNE_STEP, ...from)) as number;
       total += deleted;
       if (deleted < PRUNE_STEP) return total;
     }
   }
 
   async #finish(id: string, cancel: boolean): Promise<void> {
-    const args = [this.#finished, this.#unfinished, id, this.#now(), cancel ? '1' : '0'];
+    const args = [this.#finished, this.#unfinished, id, this.#now(), cancel ? '1' : '0', this.#cancelled];
     await this.#redis.epilogueBatchFinish(this.#batch + id, ...args);
   }
 

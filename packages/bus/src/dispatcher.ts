@@ -218,7 +218,8 @@ export class Dispatcher {
    * and runs its catch handlers. See `PendingChain` for where it runs and what `catch()` takes.
    *
    * @param jobs - The jobs, in order. Falsy entries (`null`, `undefined`, `false`) are dropped,
-   *   as Laravel does, so that `[first, condition && second, third]` works.
+   *   as Laravel does, so that `[first, condition && second, third]` works. A pending batch
+   *   (`this.batch([...])`) is a step: the chain goes on once it has run, unless it was cancelled.
    * @returns The chain, to set options on and `dispatch()`.
    * @example
    * await bus.chain([new ImportFeed(id), new IndexFeed(id)]).catch(new ReportImportFailure(id)).dispatch();
@@ -435,5 +436,8 @@ const REGISTERED: Promise<void> = Promise.resolve();
  * without a container resolution when nothing overrides it (the static job helpers use it).
  */
 export const dispatcherOf = bindPerApplication(Dispatcher, (app) => new Dispatcher(app));
+
+// The application's batches, resolvable from its container (a queued chain's `ChainedBatch` takes them).
+bindPerApplication(Batches, (app) => dispatcherOf(app).batches);
 
 export type { DispatchMode };

@@ -20,6 +20,8 @@ describe('errors', () => {
         bus.InvalidChainError.forCatch(42),
         bus.InvalidChainError.forClass('ReportFailure'),
       ],
+      E_NOT_IN_CHAIN: [bus.NotInChainError.forJob('SendInvoice', 'appendToChain')],
+      E_CHAIN_IN_BATCH: [bus.NotInChainError.inBatch('SendInvoice', 'appendToChain')],
       E_CHAIN_CATCH_NOT_QUEUEABLE: [bus.ChainCatchNotQueueableError.forFunction(() => undefined)],
       E_INVALID_BATCH: [
         bus.InvalidBatchError.notAList(42),
@@ -34,6 +36,7 @@ describe('errors', () => {
         bus.BatchCallbackNotQueueableError.forFunction('then', () => undefined),
         bus.BatchCallbackNotQueueableError.noCodec(),
       ],
+      E_CHAINED_BATCH_CANCELLED: [bus.ChainedBatchCancelledError.forBatch('b1', 'import 42')],
     });
   });
 });

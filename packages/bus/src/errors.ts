@@ -148,6 +148,39 @@ export class InvalidChainError extends EpilogueError {
 }
 
 /**
+ * Thrown by `job.prependToChain()` and `job.appendToChain()` when there is no chain they can add
+ * to: the job is not running from a queue or as a job of a chain that runs in this process, or
+ * it belongs to a batch.
+ */
+export class NotInChainError extends EpilogueError {
+  /**
+   * @param job - The job's name.
+   * @param method - `prependToChain` or `appendToChain`.
+   */
+  static forJob(job: string, method: string): NotInChainError {
+    return new NotInChainError(
+      'E_NOT_IN_CHAIN',
+      `${job}.${method}() was called while ${job} was not running from a queue or in a chain ` +
+        '(it ran with dispatchNow(), dispatchSync() or after the response, outside a chain, or its attempt ' +
+        'had ended), so the job would have gone nowhere. Call it from handle() of a queued job, or chain the ' +
+        `jobs at dispatch: bus.chain([new ${job}(…), new NextJob(…)]).dispatch().`,
+    );
+  }
+
+  /**
+   * @param job - The job's name.
+   * @param method - `prependToChain` or `appendToChain`.
+   */
+  static inBatch(job: string, method: string): NotInChainError {
+    return new NotInChainError(
+      'E_CHAIN_IN_BATCH',
+      `${job}.${method}() was called on a job of a batch, whose jobs were counted when it was dispatched. ` +
+        'Add jobs to the batch instead: `(await this.batch())?.add([new NextJob(…)])`.',
+    );
+  }
+}
+
+/**
  * Thrown (as a rejection of `dispatch()`) when a chain that goes through a queue has a function
  * as its catch: a function cannot reach the worker on which a job of the chain fails.
  */

@@ -20,7 +20,7 @@ import '@epilogue/core';
 export { autowire } from './autowire.js';
 export { Batch } from './batch/batch.js';
 export type { BatchOperations } from './batch/batch.js';
-export { batchChains, memberBatchId } from './batch/batch-entries.js';
+export { batchChains, isPendingBatch, memberBatchId } from './batch/batch-entries.js';
 export type {
   BatchableJob,
   BatchCallbackFunction,
@@ -29,7 +29,12 @@ export type {
   BatchEntry,
   Falsy,
 } from './batch/batch-entries.js';
-export { BatchCallbackNotQueueableError, BatchNotFoundError, InvalidBatchError } from './batch/batch-errors.js';
+export {
+  BatchCallbackNotQueueableError,
+  BatchNotFoundError,
+  ChainedBatchCancelledError,
+  InvalidBatchError,
+} from './batch/batch-errors.js';
 export type { BatchCallback, BatchCatch, BatchDispatcher, BatchOptions } from './batch/batch-options.js';
 export type {
   BatchJobCounts,
@@ -39,11 +44,15 @@ export type {
   NewBatchRecord,
 } from './batch/batch-store.js';
 export { Batches } from './batch/batches.js';
+export { ChainedBatch } from './batch/chained-batch.js';
+export type { ChainedBatchOptions } from './batch/chained-batch.js';
 export type { BatchCallbackCodec, BatchesDispatcher } from './batch/batches.js';
 export { MemoryBatchStore } from './batch/memory-batch-store.js';
 export type { MemoryBatchStoreOptions } from './batch/memory-batch-store.js';
 export { DispatchedBatch, PendingBatch } from './batch/pending-batch.js';
 export { SkipIfBatchCancelled } from './batch/skip-if-batch-cancelled.js';
+export { attachChainControl } from './chain/chain-control.js';
+export type { ChainControl } from './chain/chain-control.js';
 export { chainFailure } from './chain/chain-failure.js';
 export type { ChainCatchJob, ChainFailure } from './chain/chain-failure.js';
 export type { ChainCatch, ChainCatchCallback, ChainOptions, ChainPlacement, QueuedChain } from './chain/chain-options.js';
@@ -58,6 +67,7 @@ export {
   InvalidChainError,
   InvalidHandlerError,
   InvalidJobError,
+  NotInChainError,
   UnresolvableParameterError,
 } from './errors.js';
 export type { Handler } from './handler.js';

@@ -1,6 +1,7 @@
 import { Application } from '@epilogue/core';
 import type { Batch } from './batch/batch.js';
 import { dispatcherOf, withoutFalsy, type ChainEntry, type Dispatcher } from './dispatcher.js';
+import { addToChain } from './chain/chain-control.js';
 import { PendingChain } from './chain/pending-chain.js';
 import { PendingDispatch } from './pending-dispatch.js';
 
@@ -46,6 +47,44 @@ export abstract class Job {
   batch(): Promise<Batch | undefined> {
     const id = this.batchId;
     return typeof id === 'string' ? dispatcher().findBatch(id) : Promise.resolve(undefined);
+  }
+
+  /**
+   * From inside `handle()`, runs `job` right after this one, before the rest of its chain (a
+   * later call's job runs before an earlier one's, as in Laravel). On a queue the job is written
+   * now and travels with the next job's payload; it is pushed only if this attempt completes.
+   * A job not in a chain that runs from a queue starts one. The job goes, when it sets none of its
+   * own, to the connection and queue this one was delivered from.
+   *
+   * @returns This job.
+   * @throws {InvalidJobError} When `job` is not a job object.
+   * @throws {NotInChainError} When this job runs neither from a queue nor in a chain (`E_NOT_IN_CHAIN`),
+   *   or belongs to a batch (`E_CHAIN_IN_BATCH`).
+   * @throws {JobNotRegisteredError} (queued) For a job whose class is not registered; likewise
+   *   `JobNotSerializableError` for one that cannot be written.
+   * @example
+   * async handle() {
+   *   const pages = await feeds.pages(this.feedId);
+   *   if (pages.hasMore) this.prependToChain(new ImportFeed(this.feedId, pages.next));
+   * }
+   */
+  prependToChain(job: object): this {
+    addToChain(this, job, 'prepend');
+    return this;
+  }
+
+  /**
+   * From inside `handle()`, runs `job` at the end of this job's chain (after what was already
+   * appended). A job not in a chain that runs from a queue starts one, as in Laravel. See
+   * `prependToChain()` for where it goes and when it is pushed.
+   *
+   * @returns This job.
+   * @throws {InvalidJobError} When `job` is not a job object.
+   * @throws {NotInChainError} When this job runs neither from a queue nor in a chain, or belongs to a batch.
+   */
+  appendToChain(job: object): this {
+    addToChain(this, job, 'append');
+    return this;
   }
 
   /**

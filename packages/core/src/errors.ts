@@ -28,7 +28,7 @@ export class NoApplicationError extends EpilogueError {
     super(
       'E_NO_APPLICATION',
       'No Epilogue application exists yet. Create one with `new Application()` before using ' +
-        'static helpers such as `Job.dispatch()` or `defer()`.',
+        'static helpers such as `Job.dispatch()`, an event class\'s `dispatch()` or `defer()`.',
     );
   }
 }

@@ -41,6 +41,7 @@ export type { DependencyContainer, FactoryProvider, InjectionToken, Registration
 export { runCommand } from './console/run-command.js';
 export type { RunCommandOptions } from './console/run-command.js';
 export { defer } from './defer/defer.js';
+export { runDeferredAtOnce, runsDeferredAtOnce } from './defer/defer-at-once.js';
 export { DeferredCallback } from './defer/deferred-callback.js';
 export type { DeferredFunction } from './defer/deferred-callback.js';
 export { DeferredCallbackCollection } from './defer/deferred-callback-collection.js';

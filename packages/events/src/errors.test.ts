@@ -9,11 +9,13 @@ describe('errors', () => {
       E_INVALID_LISTENER: [events.InvalidListenerError.forValue('OrderShipped', 42)],
       E_QUEUED_LISTENER_INSTANCE: [events.InvalidListenerError.queuedInstance('OrderShipped', 'SendEmail')],
       E_LISTENER_NOT_QUEUEABLE: [events.InvalidListenerError.notQueueable('OrderShipped', () => undefined)],
+      E_LISTENER_METHOD_MISSING: [events.InvalidListenerError.missingMethod('OrderShipped', 'Notifications', 'onShipped')],
       E_ANONYMOUS_LISTENER: [events.InvalidListenerError.anonymous('OrderShipped')],
       E_INVALID_LISTEN_OPTION: [events.InvalidListenerError.forOption('sequential', 'a boolean', 'yes')],
       E_INVALID_SUBSCRIBER: [
         events.InvalidSubscriberError.forValue({}),
         events.InvalidSubscriberError.missingMethod('OrderSubscriber', 'onShipped'),
+        events.InvalidSubscriberError.ambiguousPair('OrderSubscriber', 'Notifications', 'onShipped'),
         events.InvalidSubscriberError.returnedPromise('OrderSubscriber'),
         events.InvalidSubscriberError.returnedList('OrderSubscriber'),
       ],
@@ -35,7 +37,7 @@ describe('errors', () => {
     const error = events.InvalidQueuedOptionError.forListener('SendEmail', cause);
     expect(error.message).toBe(
       'The queued listener SendEmail has an unusable option: tries must be a whole number ≥ 0 (0: no limit); ' +
-        'got number -1. Fix the field on SendEmail.',
+        'got number -1. Fix the option (field or method) on SendEmail.',
     );
     expect(error.cause).toBe(cause);
   });

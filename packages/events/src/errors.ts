@@ -61,6 +61,19 @@ export class InvalidListenerError extends EpilogueError {
     );
   }
 
+  /**
+   * @param event - The event it was given for.
+   * @param type - The class's name.
+   * @param method - The method named with it.
+   */
+  static missingMethod(event: string, type: string, method: string): InvalidListenerError {
+    return new InvalidListenerError(
+      'E_LISTENER_METHOD_MISSING',
+      `The listener [${type}, '${method}'] of ${event} names a method ${type} does not have: ${type} has no ` +
+        `${method}() method. Add it to ${type}, or name one of its methods.`,
+    );
+  }
+
   /** @param event - The event it was given for. */
   static anonymous(event: string): InvalidListenerError {
     return new InvalidListenerError(
@@ -103,6 +116,21 @@ export class InvalidSubscriberError extends EpilogueError {
       'E_INVALID_SUBSCRIBER',
       `${subscriber}.subscribe() maps an event to "${method}", but ${subscriber} has no ${method}() method. ` +
         'A string in the map names a method of the subscriber; give a function or a listener class otherwise.',
+    );
+  }
+
+  /**
+   * @param subscriber - The subscriber's class name.
+   * @param type - The class in the map's value.
+   * @param method - The method both have.
+   */
+  static ambiguousPair(subscriber: string, type: string, method: string): InvalidSubscriberError {
+    return new InvalidSubscriberError(
+      'E_INVALID_SUBSCRIBER',
+      `${subscriber}.subscribe() maps an event to [${type}, '${method}'], and both ${type} and ${subscriber} ` +
+        `have a ${method}() method, so it could mean ${type}.${method}() or the two listeners ${type} and ` +
+        `${subscriber}.${method}(). Write [[${type}, '${method}']] for the first, or ['${method}', ${type}] for the ` +
+        "second (the subscriber's method then runs first).",
     );
   }
 
@@ -185,7 +213,7 @@ export class InvalidQueuedOptionError extends EpilogueError {
   static forListener(listener: string, cause: unknown): InvalidQueuedOptionError {
     return new InvalidQueuedOptionError(
       'E_INVALID_LISTENER_OPTION',
-      `The queued listener ${listener} has an unusable option: ${detailOf(cause)} Fix the field on ${listener}.`,
+      `The queued listener ${listener} has an unusable option: ${detailOf(cause)} Fix the option (field or method) on ${listener}.`,
       { cause },
     );
   }
@@ -197,7 +225,7 @@ export class InvalidQueuedOptionError extends EpilogueError {
   static forEvent(event: string, cause: unknown): InvalidQueuedOptionError {
     return new InvalidQueuedOptionError(
       'E_INVALID_EVENT_OPTION',
-      `The queued event ${event} has an unusable option: ${detailOf(cause)} Fix the field on ${event}.`,
+      `The queued event ${event} has an unusable option: ${detailOf(cause)} Fix the option (field or method) on ${event}.`,
       { cause },
     );
   }

@@ -5,6 +5,8 @@ import {
   InvalidEventError,
   InvalidListenerError,
   InvalidSubscriberError,
+  type EventKey,
+  type SubscribedListener,
   type Subscriber,
 } from '@epilogue/events';
 
@@ -493,5 +495,108 @@ describe('defer', () => {
       trail.push('callback done');
     });
     expect(trail).toEqual(['now', 'callback done']);
+  });
+});
+
+describe("[Class, 'method'] listeners", () => {
+  @injectable()
+  class ShipmentNotifications {
+    static built = 0;
+    constructor(public greeting: Greeting) {
+      ShipmentNotifications.built++;
+    }
+    onShipped(event: OrderShipped) {
+      trail.push(`${this.greeting.text}, shipped ${event.orderId}`);
+      return 'notified';
+    }
+    onCancelled(event: OrderCancelled) {
+      trail.push(`cancelled ${event.orderId}`);
+      return false;
+    }
+    handle() {
+      trail.push('handle is not called');
+    }
+  }
+
+  beforeEach(() => {
+    ShipmentNotifications.built = 0;
+  });
+
+  it('builds the class from the container for every event and calls that method, not handle()', async () => {
+    const { events } = setUp();
+    events.listen(OrderShipped, [ShipmentNotifications, 'onShipped']);
+    expect(await events.dispatch(new OrderShipped(1))).toEqual(['notified']);
+    expect(await events.dispatch(new OrderShipped(2))).toEqual(['notified']);
+    expect(trail).toEqual(['hello, shipped 1', 'hello, shipped 2']);
+    expect(ShipmentNotifications.built).toBe(2);
+  });
+
+  it('mixes with other listeners in a list, in order, and halts with false like any listener', async () => {
+    const { events } = setUp();
+    events.listen(OrderCancelled, [RecordsWithGreeting, [ShipmentNotifications, 'onCancelled'], () => trail.push('never')]);
+    expect(await events.dispatch(new OrderCancelled(3))).toEqual(['class']);
+    expect(trail).toEqual(['hello 3', 'cancelled 3']);
+  });
+
+  it('is listed by getListeners() as given, and removed by the function listen() returns', async () => {
+    const { events } = setUp();
+    const pair = [ShipmentNotifications, 'onShipped'] as const;
+    const stop = events.listen(OrderShipped, pair);
+    expect(events.getListeners(OrderShipped)).toEqual([pair]);
+    stop();
+    expect(events.hasListeners(OrderShipped)).toBe(false);
+  });
+
+  it('refuses a method the class does not have, naming the class and the method', () => {
+    const { events } = setUp();
+    class WithField {
+      onShipped = 'not a method';
+    }
+    for (const [type, method] of [
+      [ShipmentNotifications, 'onShiped'],
+      [WithField, 'onShipped'],
+    ] as const) {
+      expect(() => events.listen(OrderShipped, [type, method])).toThrow(
+        expect.objectContaining({
+          constructor: InvalidListenerError,
+          code: 'E_LISTENER_METHOD_MISSING',
+          message: expect.stringContaining(`[${type.name}, '${method}'] of OrderShipped names a method ${type.name} does not have`),
+        }),
+      );
+    }
+    expect(events.hasListeners(OrderShipped)).toBe(false);
+  });
+
+  it("is a subscriber map's value: Class's method when Class has it, else the class and the subscriber's method", async () => {
+    const { events } = setUp();
+    class OrderSubscriber {
+      onCancelled(event: OrderCancelled) {
+        trail.push(`subscriber cancelled ${event.orderId}`);
+      }
+      subscribe() {
+        return new Map<EventKey, SubscribedListener | SubscribedListener[]>([
+          [OrderShipped, [ShipmentNotifications, 'onShipped']],
+          [OrderCancelled, [RecordsWithGreeting, 'onCancelled']],
+        ]);
+      }
+    }
+    events.subscribe(OrderSubscriber);
+    expect(await events.dispatch(new OrderShipped(4))).toEqual(['notified']);
+    await events.dispatch(new OrderCancelled(5));
+    expect(trail).toEqual(['hello, shipped 4', 'hello 5', 'subscriber cancelled 5']);
+  });
+
+  it('refuses a map value both the class and the subscriber have the method of, saying how to write each', () => {
+    const { events } = setUp();
+    const subscriber = {
+      onShipped: () => undefined,
+      subscribe: () => new Map([[OrderShipped, [ShipmentNotifications, 'onShipped']]]),
+    };
+    expect(() => events.subscribe(subscriber)).toThrow(
+      expect.objectContaining({
+        constructor: InvalidSubscriberError,
+        message: expect.stringContaining("Write [[ShipmentNotifications, 'onShipped']] for the first"),
+      }),
+    );
   });
 });

@@ -12,7 +12,14 @@ import {
   type EventClass,
   type EventKey,
 } from './listeners/event-key.js';
-import { callListener, listenerInstance, toListenerRef, type Listener, type ListenerRef } from './listeners/listener.js';
+import {
+  callListener,
+  isListenerMethod,
+  listenerInstance,
+  toListenerRef,
+  type Listener,
+  type ListenerRef,
+} from './listeners/listener.js';
 import { ListenerTable, type Registration } from './listeners/listener-table.js';
 import { listenerCatalog } from './queued/listener-catalog.js';
 import { wantsEvent } from './queued/listener-options.js';
@@ -40,8 +47,10 @@ export interface Subscriber {
 
 /**
  * What a subscriber's `subscribe()` may return, as in Laravel: events (a `Map` for classes, an
- * object for names) to listeners, a listener being a function, class or object as `listen()`
- * takes, or the name of a method of the subscriber; or a list of them.
+ * object for names) to listeners, a listener being a function, class, object or
+ * `[Class, 'method']` as `listen()` takes, or the name of a method of the subscriber; or a list
+ * of them. A value `[Class, 'name']` is Class's method when Class has it, else (as in Laravel)
+ * the class and the subscriber's method `name`.
  *
  * @example
  * subscribe(): SubscriberMap {
@@ -134,7 +143,7 @@ export class EventDispatcher {
   listen(events: unknown, listeners: unknown, options: ListenOptions = {}): () => void {
     const keys = toKeys(events);
     const label = keys.map(keyName).join(', ');
-    const list = Array.isArray(listeners) ? listeners : [listeners];
+    const list = Array.isArray(listeners) && !isListenerMethod(listeners) ? listeners : [listeners];
     if (list.length === 0) throw InvalidListenerError.forValue(label, listeners);
     const refs = list.map((listener) => toListenerRef(listener, label));
     const sequential = readSequential(options);
@@ -154,7 +163,8 @@ export class EventDispatcher {
    * events to listeners (`SubscriberMap`: a string listener names a method of the subscriber).
    *
    * @throws {InvalidSubscriberError} For anything without a `subscribe()` method, a map that names
-   *   a method the subscriber does not have, or a `subscribe()` that returned a promise or a list.
+   *   a method the subscriber does not have, a `[Class, 'name']` value whose `name` both have, or a
+   *   `subscribe()` that returned a promise or a list.
    */
   subscribe(subscriber: Constructor<Subscriber> | Subscriber): void {
     const instance: unknown =
@@ -177,7 +187,7 @@ export class EventDispatcher {
     if (Array.isArray(map)) throw InvalidSubscriberError.returnedList(owner);
     const entries: [unknown, unknown][] = map instanceof Map ? [...map] : Object.entries(map);
     for (const [event, listeners] of entries) {
-      const list = (Array.isArray(listeners) ? listeners : [listeners]).map((listener: unknown) => {
+      const list = (mapValueIsPair(subscriber, owner, listeners) ? [listeners] : [listeners].flat()).map((listener: unknown) => {
         if (typeof listener !== 'string') return listener;
         const method = (subscriber as unknown as Record<string, unknown>)[listener];
         if (typeof method !== 'function') throw InvalidSubscriberError.missingMethod(owner, listener);
@@ -334,10 +344,23 @@ export class EventDispatcher {
   // known to this application's registries, in the dispatching process as on the worker.
   #registerForWorkers(keys: readonly EventKey[], refs: readonly ListenerRef[], label: string): void {
     const catalog = listenerCatalog(this.#app);
-    for (const ref of refs) catalog.add(ref.given as Constructor, label);
+    for (const ref of refs) catalog.add(ref.type as Constructor, label);
     const classes = keys.filter((key): key is EventClass => typeof key === 'function');
     if (classes.length > 0) jobRegistry(this.#app).register(classes as unknown as Constructor[]);
   }
+}
+
+// A subscriber map's value [Class, 'name'] reads, as in Laravel, as two listeners: the class, and
+// the subscriber's method `name`. It is one listener, Class's method `name`, when Class has that
+// method; when both have it, it could be either, and is refused.
+function mapValueIsPair(subscriber: Subscriber, owner: string, value: unknown): boolean {
+  if (!isListenerMethod(value)) return false;
+  const [type, method] = value;
+  if (typeof (type.prototype as Record<string, unknown> | undefined)?.[method] !== 'function') return false;
+  if (typeof (subscriber as unknown as Record<string, unknown>)[method] === 'function') {
+    throw InvalidSubscriberError.ambiguousPair(owner, type.name, method);
+  }
+  return true;
 }
 
 // What #call returns for a listener that declined the event: not a result, and not a halt.

@@ -37,11 +37,12 @@ export {
   InvalidSubscriberError,
   ListenerNotRegisteredError,
 } from './errors.js';
+export { Dispatchable, DispatchableEvent } from './dispatchable.js';
 export { EventDispatcher } from './event-dispatcher.js';
 export type { ListenOptions, SubscribedListener, Subscriber, SubscriberMap } from './event-dispatcher.js';
 export { eventNameOf } from './listeners/event-key.js';
 export type { EventClass, EventKey } from './listeners/event-key.js';
-export type { Listener, ListenerClass, ListenerFunction, ListenerObject } from './listeners/listener.js';
+export type { Listener, ListenerClass, ListenerFunction, ListenerMethod, ListenerObject } from './listeners/listener.js';
 export { CallQueuedListener } from './queued/call-queued-listener.js';
 export type { ListenerCall } from './queued/call-queued-listener.js';
 export { DispatchQueuedEvent } from './queued/dispatch-queued-event.js';

@@ -18,6 +18,7 @@
  * expressApp.use(reportErrors(app));
  * expressApp.listen(3000);
  */
+export { ExpressMountedAfterRoutesError } from './errors.js';
 export { epilogue } from './middleware.js';
 export type { EpilogueExpressOptions, EpilogueMiddleware } from './middleware.js';
 export { reportErrors } from './report-errors.js';

@@ -1,6 +1,7 @@
 import { HttpKernel, loadShedder, type Application, type ShedLoadOption } from '@epilogue/core';
 import { onResponseEnd, shedResponse } from '@epilogue/node-http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { watchMountOrder } from './mount-order.js';
 
 /**
  * The Express middleware `epilogue()` returns. It is typed on Node's request and response, which
@@ -31,7 +32,10 @@ export interface EpilogueExpressOptions {
  * Once `app.shutdown()` has begun, responses close their connection (`Connection: close`), so
  * keep-alive clients stop bringing new requests and the shutdown can drain.
  *
- * Register it before the routes and middleware that need a scope. Errors stay Express's
+ * Register it before the routes and middleware that need a scope. A route registered before it
+ * runs outside any scope, so its after-response work would wait for `app.shutdown()`: the first
+ * request such a route answers is reported, once, as `ExpressMountedAfterRoutesError`
+ * (`E_EXPRESS_MOUNTED_AFTER_ROUTES`) to the application's reporter. Errors stay Express's
  * business: its error handlers answer them, and the status they send decides which deferred
  * callbacks run (all below 400, only `always` ones otherwise). Add `reportErrors(app)` after
  * the routes to send them to the application's reporter too.
@@ -52,7 +56,8 @@ export interface EpilogueExpressOptions {
 export function epilogue(app: Application, options: EpilogueExpressOptions = {}): EpilogueMiddleware {
   const kernel = app.make(HttpKernel);
   const shedder = loadShedder(app, options.shedLoad);
-  return (request, response, next) => {
+  const middleware: EpilogueMiddleware = (request, response, next) => {
+    entered(request);
     if (shedder?.shed()) return shedResponse(response, shedder);
     // Once shutdown has begun, a kept-alive connection would keep bringing requests (and scopes)
     // and the shutdown would never drain: answer with `Connection: close` so the client moves on.
@@ -63,6 +68,8 @@ export function epilogue(app: Application, options: EpilogueExpressOptions = {})
     });
     scope.run(next);
   };
+  const entered = watchMountOrder(app, middleware);
+  return middleware;
 }
 
 // Inside a mounted router Express rewrites `url`; `originalUrl` keeps what the client asked for.

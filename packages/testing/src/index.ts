@@ -23,6 +23,7 @@ export type { BusFake, ChainRecord, DispatchedJob, DispatchMethod } from './bus/
 export type { FakeBatches, PendingBatchRecord } from './bus/fake-batches.js';
 export { fakeBus } from './bus/fake-bus.js';
 export type { FakeBusOptions } from './bus/fake-bus.js';
+export { withDefer, withoutDefer } from './defer/without-defer.js';
 export type { DispatchedEvent, EventFake, EventMatch, EventMethod } from './events/event-fake.js';
 export { fakeEvents } from './events/fake-events.js';
 export type { FakeEventsOptions } from './events/fake-events.js';

@@ -3,7 +3,7 @@
 import { Job } from '@epilogue/bus';
 import { Application, defer } from '@epilogue/core';
 import { epilogue as expressEpilogue } from '@epilogue/express';
-import epilogue from '@epilogue/fastify';
+import { epilogue } from '@epilogue/fastify';
 import { handle } from '@epilogue/fetch';
 import { createRequestListener, serve } from '@epilogue/node-http';
 import {

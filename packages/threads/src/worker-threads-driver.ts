@@ -1,6 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import type { Application } from '@epilogue/core';
 import {
@@ -74,7 +75,7 @@ export interface WorkerThreadsDriverOptions {
 export const TIMEOUT_GRACE_MS = 100;
 
 // The piscina entry point; from src/ (tests) and dist/ alike, the built one.
-const THREAD_ENTRY = fileURLToPath(new URL('../dist/thread.js', import.meta.url));
+const THREAD_ENTRY = join(__dirname, '..', 'dist', 'thread.js');
 
 interface PoolConsumer {
   readonly consumer: Consumer;

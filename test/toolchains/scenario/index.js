@@ -2,14 +2,15 @@
 // an HTTP request whose after-response job sends a mail once the response is out, then a queued
 // job that a worker takes from the queue and runs. A fixture defines the two job classes in its
 // own syntax (decorators legacy or standard, or none) and hands them over; this file is plain
-// JavaScript so that every toolchain loads it as it is.
-import { Dispatcher } from '@epilogue/bus';
-import { Application } from '@epilogue/core';
-import { serve } from '@epilogue/node-http';
-import { configureQueues, MemoryDriver, Worker } from '@epilogue/queue';
+// JavaScript, and CommonJS, so that every toolchain loads it as it is, from an ES module or a
+// CommonJS one.
+const { Dispatcher } = require('@epilogue/bus');
+const { Application } = require('@epilogue/core');
+const { serve } = require('@epilogue/node-http');
+const { configureQueues, MemoryDriver, Worker } = require('@epilogue/queue');
 
 /** Where the jobs send their mail: one per application, so the scenario can read what was sent. */
-export class Mailer {
+class Mailer {
   sent = [];
 
   /**
@@ -22,7 +23,7 @@ export class Mailer {
 }
 
 /** The line a fixture's run prints when the scenario passed; the runner looks for it. */
-export const PASSED = 'EPILOGUE_SCENARIO_PASSED';
+const PASSED = 'EPILOGUE_SCENARIO_PASSED';
 
 /**
  * Runs the scenario and throws with what went wrong.
@@ -36,7 +37,7 @@ export const PASSED = 'EPILOGUE_SCENARIO_PASSED';
  * @param {(app: Application) => object} [options.driver] - The queue driver (default: a MemoryDriver).
  * @returns {Promise<object>} What was measured.
  */
-export async function runScenario(options) {
+async function runScenario(options) {
   const { name, SendWelcomeEmail, SendInvoice } = options;
   const app = new Application({ report: (error) => console.error(`[${name}] reported:`, error) });
   app.container.registerSingleton(Mailer);
@@ -96,3 +97,5 @@ async function until(find, problem, timeoutMs = 5000) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+module.exports = { Mailer, PASSED, runScenario };

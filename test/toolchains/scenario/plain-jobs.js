@@ -1,13 +1,13 @@
 // The scenario's jobs in plain JavaScript, without decorators: autowire() and ShouldQueue() are
 // called as functions on the classes. Built from the @epilogue/bus module the fixture loaded (by
 // import or by require()), so each fixture shows its own way of loading the package.
-import { Mailer } from './index.js';
+const { Mailer } = require('./index.js');
 
 /**
  * @param {typeof import('@epilogue/bus')} bus - The @epilogue/bus module, however it was loaded.
  * @returns The two job classes.
  */
-export function plainJavaScriptJobs({ autowire, Job, ShouldQueue }) {
+function plainJavaScriptJobs({ autowire, Job, ShouldQueue }) {
   class SendWelcomeEmail extends Job {
     constructor(user) {
       super();
@@ -35,3 +35,5 @@ export function plainJavaScriptJobs({ autowire, Job, ShouldQueue }) {
   ShouldQueue()(SendInvoice);
   return { SendWelcomeEmail, SendInvoice };
 }
+
+module.exports = { plainJavaScriptJobs };

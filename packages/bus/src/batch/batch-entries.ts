@@ -1,6 +1,7 @@
 import type { ChainFailure } from '../chain/chain-failure.js';
 import { isJob } from '../job-value.js';
 import type { Batch } from './batch.js';
+import type { PendingBatch } from './pending-batch.js';
 import { InvalidBatchError } from './batch-errors.js';
 
 /** A falsy entry, dropped from a batch: what makes `[first, condition && second]` work. */
@@ -12,8 +13,11 @@ export type BatchEntry = object | readonly (object | Falsy)[] | Falsy;
 /** A function run, for a batch that runs in this process, when the batch succeeded or finished. */
 export type BatchCallbackFunction = (batch: Batch) => unknown;
 
-/** A function run, for a batch that runs in this process, at the batch's first failure. */
-export type BatchCatchFunction = (batch: Batch, error: unknown) => unknown;
+/**
+ * A function run, for a batch that runs in this process, at the batch's first failure: the
+ * batch, the error, and the failure as data (which job, and the error's name, message and code).
+ */
+export type BatchCatchFunction = (batch: Batch, error: unknown, failure: ChainFailure) => unknown;
 
 /** Which callback a callback job was dispatched as. */
 export type BatchCallbackKind = 'onSuccess' | 'catch' | 'finally';
@@ -70,8 +74,15 @@ export function batchChains(entries: unknown): object[][] {
   return chains;
 }
 
-// A pending batch inside a batch is not supported; say so rather than run it as a job.
-function isPendingBatch(value: object): boolean {
-  return typeof (value as { allowFailures?: unknown }).allowFailures === 'function' &&
-    typeof (value as { onSuccess?: unknown }).onSuccess === 'function';
+/**
+ * Whether a value is a pending batch (`bus.batch(...)`, not dispatched): a step of a chain, and
+ * refused inside a batch (a batch inside a batch is not supported).
+ */
+export function isPendingBatch(value: unknown): value is PendingBatch {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { allowFailures?: unknown }).allowFailures === 'function' &&
+    typeof (value as { onSuccess?: unknown }).onSuccess === 'function'
+  );
 }

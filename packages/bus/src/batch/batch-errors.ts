@@ -83,3 +83,23 @@ export class BatchCallbackNotQueueableError extends EpilogueError {
     );
   }
 }
+
+/**
+ * Why a chain stopped at a batch that was cancelled without a job failing (with `cancel()`, or
+ * after failures it allowed): what the chain's catch handlers receive, and what an in-process
+ * chain's `dispatch()` rejects with.
+ */
+export class ChainedBatchCancelledError extends EpilogueError {
+  /**
+   * @param id - The batch's id.
+   * @param name - The batch's name, or `''`.
+   */
+  static forBatch(id: string, name: string): ChainedBatchCancelledError {
+    const called = name === '' ? '' : ` ("${name}")`;
+    return new ChainedBatchCancelledError(
+      'E_CHAINED_BATCH_CANCELLED',
+      `The batch ${id}${called} of a chain was cancelled, so the jobs after it in the chain do not run. ` +
+        'A chain goes on after a batch only when the batch was not cancelled.',
+    );
+  }
+}

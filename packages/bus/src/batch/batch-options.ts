@@ -1,3 +1,4 @@
+import type { QueuedChain } from '../chain/chain-options.js';
 import type { Batch } from './batch.js';
 import type { BatchCallbackFunction, BatchCatchFunction, BatchEntry } from './batch-entries.js';
 
@@ -23,6 +24,12 @@ export interface BatchOptions {
   readonly catch?: readonly BatchCatch[];
   /** Run once every job has run, succeeded or failed for good. */
   readonly finally?: readonly BatchCallback[];
+  /**
+   * The rest of a chain this batch is a step of (`bus.chain([a, bus.batch([...]), c])`): once
+   * every job of the batch has run, dispatched when the batch was not cancelled; when it was,
+   * its catch jobs are dispatched instead (see `PendingChain`). The bus sets it.
+   */
+  readonly chain?: QueuedChain;
 }
 
 /** What a `PendingBatch` needs of the bus. `Dispatcher` is one. */

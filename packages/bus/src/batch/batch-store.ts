@@ -92,4 +92,17 @@ export interface BatchStore {
    * @returns How many were deleted.
    */
   prune(before: number, options?: { readonly unfinished?: boolean }): Promise<number>;
+  /**
+   * Deletes the unfinished batches (`finishedAt` null) created before `before` (Laravel's
+   * `pruneUnfinished`): batches that will not finish, such as one whose chain stopped.
+   *
+   * @returns How many were deleted.
+   */
+  pruneUnfinished(before: number): Promise<number>;
+  /**
+   * Deletes the cancelled batches created before `before` (Laravel's `pruneCancelled`).
+   *
+   * @returns How many were deleted.
+   */
+  pruneCancelled(before: number): Promise<number>;
 }

@@ -2,6 +2,7 @@ import {
   Batch,
   BatchCallbackNotQueueableError,
   BatchNotFoundError,
+  ChainedBatchCancelledError,
   Dispatcher,
   InvalidBatchError,
   Job,
@@ -273,6 +274,53 @@ describe('batches that run in this process', () => {
     bus.batches.useStore(store);
     const batch = await bus.batch([new Row(1)]).name('stored').dispatch();
     expect((await store.find(batch.id))?.name).toBe('stored');
+  });
+});
+
+describe('a batch as a step of a chain, in this process', () => {
+  it('runs the batch whole (jobs and callbacks), then the rest of the chain', async () => {
+    const { bus } = setup();
+    await bus
+      .chain([new Row(1), bus.batch([new Row(2), [new Row(3), new Row(4)]]).finally(new Notify('finally')), new Row(5)])
+      .dispatch();
+    expect(trail).toEqual(['row 1', 'row 2', 'row 3', 'row 4', 'finally: 3/3 failed 0', 'row 5']);
+  });
+
+  it('stops the chain at a batch that a failure cancelled: catch gets the failed job, dispatch() rejects with its error', async () => {
+    const { bus } = setup();
+    const caught: unknown[] = [];
+    const chained = bus
+      .chain([bus.batch([new Row(1), new Broken(2)]), new Row(3)])
+      .catch((error, failure) => caught.push(failure.job, (error as Error).message))
+      .dispatch();
+    await expect(chained).rejects.toThrow('row 2 broke');
+    expect(trail).toEqual(['row 1', 'broken 2']);
+    expect(caught).toEqual(['Broken', 'row 2 broke']);
+  });
+
+  it('goes on after failures the batch allowed', async () => {
+    const { bus } = setup();
+    await bus.chain([bus.batch([new Broken(1), new Row(2)]).allowFailures(), new Row(3)]).dispatch();
+    expect(trail).toEqual(['broken 1', 'row 2', 'row 3']);
+  });
+
+  it('stops at a batch cancelled by one of its jobs, with ChainedBatchCancelledError', async () => {
+    const { bus } = setup();
+    class Cancels extends Job {
+      async handle() {
+        await (await this.batch())?.cancel();
+      }
+    }
+    const chained = bus.chain([bus.batch([new Cancels()]).name('import 42'), new Row(9)]).dispatch();
+    await expect(chained).rejects.toBeInstanceOf(ChainedBatchCancelledError);
+    await expect(chained).rejects.toThrow(/\("import 42"\) of a chain was cancelled/);
+    expect(trail).toEqual([]);
+  });
+
+  it('goes on past a batch without jobs', async () => {
+    const { bus } = setup();
+    await bus.chain([bus.batch([null, false]), new Row(1)]).dispatch();
+    expect(trail).toEqual(['row 1']);
   });
 });
 

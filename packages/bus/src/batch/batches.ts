@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Application } from '@epilogue/core';
-import { chainFailure } from '../chain/chain-failure.js';
-import type { QueuedChain } from '../chain/chain-options.js';
+import { chainFailure, type ChainFailure } from '../chain/chain-failure.js';
+import type { ChainOptions, QueuedChain } from '../chain/chain-options.js';
+import { runChainCatch } from '../chain/chain-catch.js';
 import { jobName } from '../job-value.js';
 import { isShouldQueue } from '../should-queue.js';
 import { Batch, type BatchOperations } from './batch.js';
 import { batchChains, type BatchableJob, type BatchCallbackKind, type BatchEntry } from './batch-entries.js';
-import { BatchCallbackNotQueueableError, BatchNotFoundError, InvalidBatchError } from './batch-errors.js';
+import { BatchCallbackNotQueueableError, BatchNotFoundError, ChainedBatchCancelledError, InvalidBatchError } from './batch-errors.js';
 import type { BatchCallback, BatchCatch, BatchOptions } from './batch-options.js';
-import type { BatchRecord, BatchStore } from './batch-store.js';
+import type { BatchListOptions, BatchRecord, BatchStore } from './batch-store.js';
 import { MemoryBatchStore } from './memory-batch-store.js';
 
 /** What the batches need of the bus. `Dispatcher` is one. */
@@ -19,6 +20,8 @@ export interface BatchesDispatcher {
   dispatchSync(job: object): Promise<unknown>;
   /** Pushes a job (the first of a chain, with `chain`) to its queue connection. */
   dispatchToQueue(job: object, chain?: QueuedChain): Promise<unknown>;
+  /** Dispatches a chain: the rest of a chain a batch was a step of. */
+  dispatchChain(jobs: readonly object[], options?: ChainOptions): Promise<void>;
   /** Whether queues are configured. */
   hasQueueResolver(): boolean;
 }
@@ -42,9 +45,19 @@ interface StoredOptions {
   queue: string | null;
   /** For a queued batch: the callback jobs, written by the codec. */
   callbacks: Record<BatchCallbackKind, string[]>;
+  /** For a queued batch that is a step of a chain: the rest of the chain, its jobs written by the codec. */
+  chain?: StoredChain;
 }
 
-type LocalCallbacks = Record<BatchCallbackKind, readonly (BatchCallback | BatchCatch)[]>;
+interface StoredChain {
+  jobs: string[];
+  catch: string[];
+  connection: string | null;
+  queue: string | null;
+  delay: number | null;
+}
+
+type LocalCallbacks = Record<BatchCallbackKind, readonly (BatchCallback | BatchCatch)[]> & { chain?: QueuedChain };
 
 const KINDS: readonly BatchCallbackKind[] = ['onSuccess', 'catch', 'finally'];
 
@@ -104,6 +117,15 @@ export class Batches implements BatchOperations {
   }
 
   /**
+   * Batches as the store has them now, newest first (what `queue:batches` lists).
+   *
+   * @param options - How many (default 50), and after which batch (the next page).
+   */
+  async list(options: BatchListOptions = {}): Promise<Batch[]> {
+    return (await this.#store.list(options)).map((record) => new Batch(record, this));
+  }
+
+  /**
    * Creates a batch and dispatches its jobs (what `PendingBatch.dispatch()` ends in).
    *
    * @returns The batch once its jobs were pushed, or have run in this process.
@@ -115,6 +137,7 @@ export class Batches implements BatchOperations {
       onSuccess: options.onSuccess ?? [],
       catch: options.catch ?? [],
       finally: options.finally ?? [],
+      ...(options.chain && { chain: options.chain }),
     };
     const stored: StoredOptions = {
       queued,
@@ -122,6 +145,7 @@ export class Batches implements BatchOperations {
       connection: options.connection ?? null,
       queue: options.queue ?? null,
       callbacks: queued ? this.#encodeCallbacks(callbacks, options) : { onSuccess: [], catch: [], finally: [] },
+      ...(queued && options.chain && { chain: this.#encodeChain(options.chain) }),
     };
     const record = await this.#store.create({ name: options.name ?? '', options: { ...stored } });
     if (!queued) this.#local.set(record.id, callbacks);
@@ -133,6 +157,8 @@ export class Batches implements BatchOperations {
       await this.#store.delete(record.id);
       throw error;
     }
+    // A batch without jobs never sees a job finish: a chain it is a step of goes on at once.
+    if (chains.length === 0 && options.chain !== undefined) await this.#continueChain(record.id, options.chain);
     return (await this.find(record.id)) ?? new Batch(record, this);
   }
 
@@ -174,7 +200,7 @@ export class Batches implements BatchOperations {
       await this.#store.markAsFinished(batchId);
       await this.#invoke(batchId, 'onSuccess');
     }
-    if (counts.pendingJobs - counts.failedJobs === 0) await this.#invoke(batchId, 'finally');
+    if (counts.pendingJobs - counts.failedJobs === 0) await this.#allRan(batchId);
   }
 
   /**
@@ -191,12 +217,67 @@ export class Batches implements BatchOperations {
     if (counts === undefined) return;
     if (counts.failedJobs === 1) {
       const record = await this.#store.find(batchId);
-      if (record !== undefined && !(record.options as Partial<StoredOptions>).allowFailures) {
-        await this.#store.cancel(batchId);
-      }
+      const cancels = record !== undefined && !(record.options as Partial<StoredOptions>).allowFailures;
+      if (cancels) await this.#store.cancel(batchId);
+      const chain = cancels ? this.#chainOf(batchId, record) : undefined;
       await this.#invoke(batchId, 'catch', { job, jobId, error });
+      // The failure cancelled the batch: a chain it is a step of stops here.
+      if (chain !== undefined) await runChainCatch(this.#dispatcher, this.#app, chain.catch, chainFailure(job, error, jobId), error);
     }
-    if (counts.pendingJobs - counts.failedJobs === 0) await this.#invoke(batchId, 'finally');
+    if (counts.pendingJobs - counts.failedJobs === 0) await this.#allRan(batchId);
+  }
+
+  // Every job has run: the finally callbacks, then the rest of a chain the batch is a step of.
+  // A batch that was cancelled stops the chain: by its first failure, whose moment ran the
+  // chain's catch already; otherwise (cancel(), or after failures it allowed) the catch runs now.
+  async #allRan(batchId: string): Promise<void> {
+    const record = await this.#store.find(batchId);
+    const chain = record === undefined ? undefined : this.#chainOf(batchId, record);
+    await this.#invoke(batchId, 'finally');
+    if (chain === undefined || record === undefined) return;
+    if (record.cancelledAt === null) return this.#continueChain(batchId, chain);
+    if ((record.options as Partial<StoredOptions>).allowFailures !== true && record.failedJobs > 0) return;
+    const error = ChainedBatchCancelledError.forBatch(batchId, record.name);
+    await runChainCatch(this.#dispatcher, this.#app, chain.catch, chainFailure(`batch ${batchId}`, error), error);
+  }
+
+  async #continueChain(batchId: string, chain: QueuedChain): Promise<void> {
+    if (chain.jobs.length === 0) return;
+    const { connection, queue, delay } = chain;
+    try {
+      await this.#dispatcher.dispatchChain(chain.jobs, { catch: chain.catch, connection, queue, delay });
+    } catch (error) {
+      this.#app.report(error, { ...this.#app.currentScope().reportContext('batch-chain'), batchId, job: chain.jobs.map(jobName).join(' → ') });
+    }
+  }
+
+  // The rest of the chain the batch is a step of: kept here (in this process) or in the store.
+  #chainOf(batchId: string, record: BatchRecord): QueuedChain | undefined {
+    const local = this.#local.get(batchId);
+    if (local !== undefined) return local.chain;
+    const stored = (record.options as Partial<StoredOptions>).chain;
+    if (stored === undefined) return undefined;
+    const decode = (texts: string[]) => texts.map((text) => this.#decode(text));
+    const { connection, queue, delay } = stored;
+    return {
+      jobs: decode(stored.jobs),
+      catch: decode(stored.catch),
+      ...(connection !== null && { connection }),
+      ...(queue !== null && { queue }),
+      ...(delay !== null && { delay }),
+    };
+  }
+
+  #encodeChain(chain: QueuedChain): StoredChain {
+    const codec = this.#codec;
+    if (codec === undefined) throw BatchCallbackNotQueueableError.noCodec();
+    return {
+      jobs: chain.jobs.map((job) => codec.encode(job)),
+      catch: chain.catch.map((job) => codec.encode(job)),
+      connection: chain.connection ?? null,
+      queue: chain.queue ?? null,
+      delay: chain.delay ?? null,
+    };
   }
 
   async #run(record: BatchRecord, chains: readonly object[][]): Promise<void> {
@@ -255,7 +336,8 @@ export class Batches implements BatchOperations {
     for (const callback of callbacks) {
       try {
         if (typeof callback === 'function') {
-          await (callback as (batch: Batch, error?: unknown) => unknown)(batch, failure?.error);
+          const data = failure && chainFailure(failure.job, failure.error, failure.jobId);
+          await (callback as (batch: Batch, error?: unknown, failure?: ChainFailure) => unknown)(batch, failure?.error, data);
           continue;
         }
         const job = (typeof callback === 'string' ? this.#decode(callback) : callback) as BatchableJob;

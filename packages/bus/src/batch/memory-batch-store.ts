@@ -100,11 +100,22 @@ export class MemoryBatchStore implements BatchStore {
   }
 
   async prune(before: number, options: { readonly unfinished?: boolean } = {}): Promise<number> {
+    const deleted = this.#deleteWhere((record) => record.finishedAt !== null && record.finishedAt < before);
+    return options.unfinished === true ? deleted + (await this.pruneUnfinished(before)) : deleted;
+  }
+
+  async pruneUnfinished(before: number): Promise<number> {
+    return this.#deleteWhere((record) => record.finishedAt === null && record.createdAt < before);
+  }
+
+  async pruneCancelled(before: number): Promise<number> {
+    return this.#deleteWhere((record) => record.cancelledAt !== null && record.createdAt < before);
+  }
+
+  #deleteWhere(old: (record: BatchRecord) => boolean): number {
     let deleted = 0;
     for (const [id, { record }] of this.#batches) {
-      const old =
-        record.finishedAt === null ? options.unfinished === true && record.createdAt < before : record.finishedAt < before;
-      if (old) {
+      if (old(record)) {
         this.#batches.delete(id);
         deleted++;
       }

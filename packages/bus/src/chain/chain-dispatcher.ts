@@ -1,3 +1,6 @@
+import type { Batch } from '../batch/batch.js';
+import type { BatchEntry } from '../batch/batch-entries.js';
+import type { BatchOptions } from '../batch/batch-options.js';
 import type { ChainOptions, QueuedChain } from './chain-options.js';
 
 /**
@@ -13,6 +16,8 @@ export interface ChainDispatcher {
   dispatchToQueue(job: object, chain?: QueuedChain): Promise<unknown>;
   /** Dispatches a whole chain (what `PendingChain.dispatch()` ends in). */
   dispatchChain(jobs: readonly object[], options?: ChainOptions): Promise<void>;
+  /** Creates a batch and dispatches its jobs (a batch that is a step of a chain). */
+  dispatchBatch(jobs: readonly BatchEntry[], options?: BatchOptions): Promise<Batch>;
   /** Whether queues are configured: without them, a chain runs in this process. */
   hasQueueResolver(): boolean;
 }

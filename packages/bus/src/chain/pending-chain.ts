@@ -17,6 +17,10 @@ import { assertJobs, reportChainError } from './run-chain.js';
  * process, each as `dispatchSync` runs it (job middleware and `failed()` apply), and the
  * connection, queue and delay options are not used.
  *
+ * A step may be a pending batch (`bus.chain([a, bus.batch([b1, b2]), c])`): the chain goes on
+ * once every job of the batch has run, unless the batch was cancelled; then the catch handlers
+ * run instead. Queued, a `ChainedBatch` job stands for the batch in the chain.
+ *
  * Catch handlers: a job instance works everywhere; it is dispatched once when a job of the chain
  * failed for good, with `chainFailure` set (see `ChainCatchJob`). A function only works for a
  * chain that runs in this process: it cannot travel to a worker, so a queued chain refuses it.

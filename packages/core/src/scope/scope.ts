@@ -1,6 +1,7 @@
 import type { DependencyContainer } from '../container.js';
 import { DeferredCallbackCollection } from '../defer/deferred-callback-collection.js';
 import type { DeferredCallback } from '../defer/deferred-callback.js';
+import { runsDeferredAtOnce } from '../defer/defer-at-once.js';
 import { InvalidCallbackError } from '../errors.js';
 import type { ErrorContext } from '../reporter.js';
 import { DEFERRED_CALLBACKS, type ScopeEnding } from './scope-ending.js';
@@ -96,11 +97,19 @@ export class Scope {
   }
 
   /**
-   * Adds a deferred callback (see `defer()`).
+   * Adds a deferred callback (see `defer()`). After `runDeferredAtOnce(app, true)` it runs now
+   * instead: what it throws is thrown here, and a promise it returns that rejects is reported.
    *
    * @returns The callback, for chaining.
    */
   defer(callback: DeferredCallback): DeferredCallback {
+    if (runsDeferredAtOnce(this.app)) {
+      const result = callback.invoke();
+      if (result instanceof Promise) {
+        result.catch((error: unknown) => this.app.report(error, { ...this.reportContext('deferred'), callback: callback.name() }));
+      }
+      return callback;
+    }
     this.deferred.add(callback);
     this.#added();
     return callback;

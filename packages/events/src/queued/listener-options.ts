@@ -1,5 +1,5 @@
 import type { QueuedJobOptions } from '@epilogue/queue';
-import { describe } from '@epilogue/core';
+import { describe, type Pipe } from '@epilogue/core';
 
 /**
  * What a queued listener (a class marked `@ShouldQueue()`) may declare. It is built in the
@@ -25,12 +25,23 @@ export interface QueuedListenerOptions<E = unknown>
   backoff?: number | readonly number[] | ((event: E) => number | readonly number[]);
   /** A time after which the listener is not retried any more, or a method of the event that says; beats `tries`. */
   retryUntil?: Date | ((event: E) => Date);
-  /** The queue connection to push to; the default one when absent. */
+  /** The queue connection to push to; the default one when absent. `viaConnection(event)` beats it. */
   connection?: string;
-  /** The queue to push to. */
+  /** The queue to push to. `viaQueue(event)` beats it. */
   queue?: string;
-  /** Seconds to wait on the queue before the listener may run. */
+  /** Seconds to wait on the queue before the listener may run. `withDelay(event)` beats it. */
   delay?: number;
+  /** The connection to push to for this event, as Laravel's `viaConnection()`; beats `connection`. */
+  viaConnection?(event: E): string | undefined;
+  /** The queue to push to for this event, as Laravel's `viaQueue()`; beats `queue`. */
+  viaQueue?(event: E): string | undefined;
+  /** Seconds to wait on the queue for this event, as Laravel's `withDelay()`; beats `delay`. */
+  withDelay?(event: E): number | undefined;
+  /**
+   * Job middleware around the listener, as a job's `middleware()`: called on the worker, with
+   * the event, each time the listener's job runs; the pipes receive the listener's job.
+   */
+  middleware?(event: E): readonly unknown[];
   /** Whether to queue the listener for this event at all; `false` skips it. */
   shouldQueue?(event: E): boolean | Promise<boolean>;
   /**
@@ -53,18 +64,28 @@ const COPIED = ['connection', 'queue', 'delay', 'maxExceptions', 'timeout', 'fai
 // As in Laravel, these may be methods, called with the event when it is dispatched.
 const COMPUTED = ['tries', 'backoff', 'retryUntil'] as const;
 
+// A queued listener's methods that say where and when its job goes, as in Laravel: each beats
+// the field it names.
+const ROUTING = [
+  ['viaConnection', 'connection'],
+  ['viaQueue', 'queue'],
+  ['withDelay', 'delay'],
+] as const;
+
 /**
  * Reads the queue options of a queued listener, or of a queued event, for its job.
  * `tries()`, `backoff()` and `retryUntil()` methods are called now, on their owner, with `args`
- * (a listener's event), as Laravel calls them: the job carries their values. The queue checks
- * the values when the job is written.
+ * (a listener's event), as Laravel calls them, and so are `viaConnection()`, `viaQueue()` and
+ * `withDelay()`, whose answers beat the `connection`, `queue` and `delay` fields: the job
+ * carries the values. The queue checks the other values when the job is written.
  *
  * @param source - The listener or event instance.
  * @param invalid - Builds the error for an unusable `connection`, `queue` or `delay`, or an
- *   option declared as a method that may not be one.
+ *   option declared as a method that may not be one (or the other way round).
  * @param args - What the methods are called with: the event, or the name and the event for a wildcard.
  * @returns The options that are set.
- * @throws What `invalid` builds, for a `connection` or `queue` that is not a name, or a bad `delay`.
+ * @throws What `invalid` builds, for a `connection` or `queue` that is not a name, a bad `delay`,
+ *   or a `middleware` that is not a method.
  */
 export function readQueueOptions(
   source: object,
@@ -76,21 +97,40 @@ export function readQueueOptions(
   for (const option of COPIED) {
     const value = declared[option];
     if (typeof value === 'function') {
-      throw invalid(`${option} must be a value, not a method (only tries(), backoff() and retryUntil() may be methods).`);
+      throw invalid(
+        `${option} must be a value, not a method (only tries(), backoff(), retryUntil(), viaConnection(), ` +
+          'viaQueue() and withDelay() may be methods).',
+      );
     }
     if (value !== undefined) options[option] = value;
+  }
+  const from: Record<string, string> = {};
+  for (const [method, option] of ROUTING) {
+    const declaredMethod = declared[method];
+    if (declaredMethod === undefined) continue;
+    if (typeof declaredMethod !== 'function') {
+      throw invalid(`${method} must be a method, ${method}(event), not a value; for a fixed one, declare \`${option}\`.`);
+    }
+    const value: unknown = (declaredMethod as (...args: unknown[]) => unknown).apply(source, [...args]);
+    if (value === undefined) continue;
+    options[option] = value;
+    from[option] = `${method}() must return`;
   }
   // The queue checks the other options when it writes the job, naming them; these two it checks
   // only when it pushes, naming the job's class, so they are checked here.
   for (const name of ['connection', 'queue'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
-      throw invalid(`${name} must be a non-empty name; got ${describe(value)}.`);
+      throw invalid(`${from[name] ?? `${name} must be`} a non-empty name; got ${describe(value)}.`);
     }
   }
   const { delay } = options;
   if (delay !== undefined && !(typeof delay === 'number' && Number.isFinite(delay) && delay >= 0)) {
-    throw invalid(`delay must be seconds ≥ 0; got ${describe(delay)}.`);
+    throw invalid(`${from.delay ?? 'delay must be'} seconds ≥ 0; got ${describe(delay)}.`);
+  }
+  const { middleware } = declared;
+  if (middleware !== undefined && typeof middleware !== 'function') {
+    throw invalid(`middleware must be a method, middleware(event), returning a list of job middleware; got ${describe(middleware)}.`);
   }
   for (const option of COMPUTED) {
     const method = declared[option];
@@ -98,6 +138,30 @@ export function readQueueOptions(
     if (value !== undefined) options[option] = value;
   }
   return options as ListenerJobOptions;
+}
+
+/**
+ * The job middleware a queued listener (or a queued event) declares for one run: what its
+ * `middleware(...args)` returns, or none.
+ *
+ * @param listener - The listener instance, or the event.
+ * @param args - The event, or the name and the event for a wildcard.
+ * @param invalid - Builds the error for a `middleware()` that did not return a list.
+ * @returns The middleware, outermost first.
+ * @throws What `invalid` builds.
+ */
+export function declaredMiddleware(
+  listener: object,
+  args: readonly unknown[],
+  invalid: (detail: string) => Error,
+): readonly Pipe<object>[] {
+  const method = (listener as { middleware?: unknown }).middleware;
+  if (typeof method !== 'function') return [];
+  const list: unknown = (method as (...args: unknown[]) => unknown).apply(listener, [...args]);
+  if (!Array.isArray(list)) {
+    throw invalid(`middleware() must return a list of job middleware; got ${describe(list)}.`);
+  }
+  return list as readonly Pipe<object>[];
 }
 
 /**

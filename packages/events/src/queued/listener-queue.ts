@@ -4,7 +4,7 @@ import { InvalidJobOptionError, JobNotSerializableError, jobRegistry, QueueManag
 import { EventNotRegisteredError, EventNotSerializableError, InvalidQueuedOptionError } from '../errors.js';
 import type { DispatchedEvent } from '../listeners/event-key.js';
 import type { ListenerRef } from '../listeners/listener.js';
-import { CallQueuedListener } from './call-queued-listener.js';
+import { CallQueuedListener, madeBy } from './call-queued-listener.js';
 // eslint-disable-next-line import-x/no-cycle -- kept on purpose, see dispatch-queued-event.ts
 import { DispatchQueuedEvent } from './dispatch-queued-event.js';
 import { listenerCatalog } from './listener-catalog.js';
@@ -84,11 +84,12 @@ export class ListenerQueue {
   async #jobFor(ref: ListenerRef, event: DispatchedEvent, wildcard: boolean): Promise<CallQueuedListener | undefined> {
     const args = wildcard ? [event.name, event.value] : [event.value];
     // Built here, as on the worker, to read its options and ask shouldQueue(); then dropped.
-    const listener = this.#app.make(ref.given as Constructor<object>);
+    const listener = this.#app.make(ref.type as Constructor<object>);
     if (!(await wantsEvent(listener, args))) return undefined;
-    const name = listenerCatalog(this.#app).add(ref.given as Constructor, event.name);
+    const name = listenerCatalog(this.#app).add(ref.type as Constructor, event.name);
     const options = readQueueOptions(listener, (detail) => InvalidQueuedOptionError.forListener(name, detail), args);
-    return new CallQueuedListener({ listener: name, eventName: event.name, event: event.value, wildcard }, options);
+    const call = { listener: name, method: ref.method, eventName: event.name, event: event.value, wildcard };
+    return madeBy(new CallQueuedListener(call, options), this.#app);
   }
 
   #check(job: CallQueuedListener | DispatchQueuedEvent, event: DispatchedEvent): void {

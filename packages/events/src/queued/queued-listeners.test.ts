@@ -16,6 +16,7 @@ import {
   queueManager,
   registerJobs,
   SyncDriver,
+  WithoutOverlapping,
   Worker,
   type DriverPushOptions,
   type JobFinished,
@@ -367,7 +368,7 @@ describe('what a worker could not build is refused at dispatch', () => {
     await expect(events.dispatch('b')).rejects.toMatchObject({ code: 'E_INVALID_LISTENER_OPTION' });
     await expect(events.dispatch('c')).rejects.toMatchObject({
       message: 'The queued listener BadDelay has an unusable option: delay must be seconds ≥ 0; got number -5. ' +
-        'Fix the field on BadDelay.',
+        'Fix the option (field or method) on BadDelay.',
     });
     await expect(events.dispatch('d')).rejects.toMatchObject({ code: 'E_INVALID_LISTENER_OPTION' });
   });
@@ -460,6 +461,28 @@ describe('queued events', () => {
     expect(trail).toEqual(['first', 'first', 'second']);
   });
 
+  it("takes the event's viaQueue(), withDelay() and middleware(), called with no argument, on the event", async () => {
+    const { app, events, memory } = setUp();
+    @ShouldQueue()
+    class RefundIssued {
+      constructor(public amount: number) {}
+      viaQueue() {
+        return this.amount > 100 ? 'large-refunds' : undefined;
+      }
+      withDelay() {
+        return 0;
+      }
+      middleware() {
+        return [(job: object, next: (job: object) => Promise<unknown>) => (trail.push(`middleware ${this.amount}`), next(job))];
+      }
+    }
+    events.listen(RefundIssued, (event) => void trail.push(`refund ${event.amount}`));
+    await events.dispatch(new RefundIssued(500));
+    expect(memory.pushed.map(({ options }) => [options.queue, options.delayMs])).toEqual([['large-refunds', 0]]);
+    await work(app, 'memory', ['large-refunds']);
+    expect(trail).toEqual(['middleware 500', 'refund 500']);
+  });
+
   it('refuses a subclass of a queued event that is not registered', async () => {
     const { events } = setUp();
     class LateInvoicePaid extends InvoicePaid {}
@@ -480,5 +503,290 @@ describe('queued events', () => {
     events.listen(InvoicePaid, () => 'now');
     expect(await events.dispatchNow(new InvoicePaid(1))).toEqual(['now']);
     expect(memory.pushed).toEqual([]);
+  });
+});
+
+describe("a queued listener's methods, as Laravel's ShouldQueue listeners have them", () => {
+  class Parcel {
+    constructor(
+      public id: number,
+      public express = false,
+    ) {}
+  }
+
+  @ShouldQueue()
+  class RoutesByEvent implements QueuedListenerOptions<Parcel> {
+    connection = 'memory';
+    queue = 'parcels';
+    delay = 60;
+    viaConnection(event: Parcel) {
+      return event.express ? 'other' : undefined;
+    }
+    viaQueue(event: Parcel) {
+      return event.express ? 'express' : undefined;
+    }
+    withDelay(event: Parcel) {
+      return event.express ? 0 : undefined;
+    }
+    handle(event: Parcel) {
+      trail.push(`parcel ${event.id}`);
+    }
+  }
+
+  it('viaConnection(event), viaQueue(event) and withDelay(event) choose where and when; undefined leaves the field', async () => {
+    const { app, events, memory, other } = setUp();
+    events.listen(Parcel, RoutesByEvent);
+    await events.dispatch(new Parcel(1, true));
+    await events.dispatch(new Parcel(2, false));
+    expect(other.pushed.map(({ options }) => [options.queue, options.delayMs])).toEqual([['express', 0]]);
+    expect(memory.pushed.map(({ options }) => [options.queue, options.delayMs])).toEqual([['parcels', 60_000]]);
+    const finished = await work(app, 'other', ['express']);
+    expect(finished.map(({ name, status }) => [name, status])).toEqual([['RoutesByEvent', 'completed']]);
+    expect(trail).toEqual(['parcel 1']);
+  });
+
+  it('calls them with the event name and the payload under a wildcard', async () => {
+    const { events, memory } = setUp();
+    @ShouldQueue()
+    class ByName {
+      viaQueue(name: string, payload: { lane: string }) {
+        return `${name}-${payload.lane}`;
+      }
+      handle() {}
+    }
+    events.listen('parcels.*', ByName);
+    await events.dispatch('parcels.sorted', { lane: 'b' });
+    expect(memory.pushed.map(({ options }) => options.queue)).toEqual(['parcels.sorted-b']);
+  });
+
+  it('runs middleware(event) on the worker around the listener; the pipes get its job, and one may hold it back', async () => {
+    const { app, events } = setUp();
+    @ShouldQueue()
+    class Guarded implements QueuedListenerOptions<Parcel> {
+      middleware(event: Parcel) {
+        return [
+          async (job: object, next: (job: object) => Promise<unknown>) => {
+            trail.push(`outer before ${(job as { displayName(): string }).displayName()}`);
+            const result = await next(job);
+            trail.push(`outer after ${String(result)}`);
+            return result;
+          },
+          (job: object, next: (job: object) => Promise<unknown>) =>
+            event.express ? next(job) : void trail.push(`held back ${event.id}`),
+        ];
+      }
+      handle(event: Parcel) {
+        trail.push(`guarded ${event.id}`);
+        return 'done';
+      }
+    }
+    events.listen(Parcel, Guarded);
+    await events.dispatch(new Parcel(1, true));
+    await events.dispatch(new Parcel(2, false));
+    expect(trail).toEqual([]);
+    const finished = await work(app);
+    expect(finished.map((job) => job.status)).toEqual(['completed', 'completed']);
+    expect(trail).toEqual([
+      'outer before Guarded',
+      'guarded 1',
+      'outer after done',
+      'outer before Guarded',
+      'held back 2',
+      'outer after undefined',
+    ]);
+  });
+
+  it('runs middleware(event) before configureQueues() too, when the listener runs at once', async () => {
+    const events = new Application().make(EventDispatcher);
+    @ShouldQueue()
+    class AtOnce {
+      middleware() {
+        return [(job: object, next: (job: object) => Promise<unknown>) => (trail.push('middleware'), next(job))];
+      }
+      handle() {
+        trail.push('handled');
+      }
+    }
+    events.listen(Parcel, AtOnce);
+    await events.dispatch(new Parcel(1));
+    expect(trail).toEqual(['middleware', 'handled']);
+  });
+
+  it('queues nothing, and runs nothing, when shouldQueue(event) returns false', async () => {
+    const { app, events, memory } = setUp();
+    @ShouldQueue()
+    class OnlyExpress {
+      shouldQueue(event: Parcel) {
+        return event.express;
+      }
+      viaQueue() {
+        trail.push('asked for a queue');
+        return 'express';
+      }
+      handle(event: Parcel) {
+        trail.push(`express ${event.id}`);
+      }
+    }
+    events.listen(Parcel, OnlyExpress);
+    expect(await events.dispatch(new Parcel(1, false))).toEqual([]);
+    expect(memory.pushed).toEqual([]);
+    expect(trail).toEqual([]);
+    await events.dispatch(new Parcel(2, true));
+    await work(app, 'memory', ['express']);
+    expect(trail).toEqual(['asked for a queue', 'express 2']);
+  });
+
+  it('refuses them declared wrongly, naming the listener and the method', async () => {
+    const { app, events, memory } = setUp();
+    @ShouldQueue()
+    class EmptyQueue {
+      viaQueue() {
+        return '';
+      }
+      handle() {}
+    }
+    @ShouldQueue()
+    class NegativeDelay {
+      withDelay() {
+        return -1;
+      }
+      handle() {}
+    }
+    @ShouldQueue()
+    class ConnectionAsValue {
+      viaConnection = 'other';
+      handle() {}
+    }
+    @ShouldQueue()
+    class MiddlewareAsValue {
+      middleware = 'throttle';
+      handle() {}
+    }
+    @ShouldQueue()
+    class MiddlewareNotAList {
+      middleware() {
+        return 'throttle';
+      }
+      handle() {
+        trail.push('never');
+      }
+    }
+    const refused: [new () => { handle(): void }, string][] = [
+      [EmptyQueue, 'viaQueue() must return a non-empty name; got an empty string.'],
+      [NegativeDelay, 'withDelay() must return seconds ≥ 0; got number -1.'],
+      [ConnectionAsValue, 'viaConnection must be a method, viaConnection(event), not a value'],
+      [MiddlewareAsValue, 'middleware must be a method, middleware(event)'],
+    ];
+    for (const [listener, detail] of refused) {
+      events.listen(listener.name, listener);
+      await expect(events.dispatch(listener.name)).rejects.toMatchObject({
+        constructor: InvalidQueuedOptionError,
+        code: 'E_INVALID_LISTENER_OPTION',
+        message: expect.stringContaining(`The queued listener ${listener.name} has an unusable option: ${detail}`),
+      });
+    }
+    expect(memory.pushed).toEqual([]);
+
+    // What middleware() returns is known only where it runs: the job fails there, naming the listener.
+    events.listen('e', MiddlewareNotAList);
+    await events.dispatch('e');
+    const finished = await work(app);
+    expect(finished.map((job) => job.status)).toEqual(['failed']);
+    expect(finished[0].error).toMatchObject({
+      constructor: InvalidQueuedOptionError,
+      message: expect.stringContaining('MiddlewareNotAList has an unusable option: middleware() must return a list'),
+    });
+    expect(trail).toEqual([]);
+  });
+});
+
+describe("queued [Class, 'method'] listeners", () => {
+  @ShouldQueue()
+  @injectable()
+  class ShipmentTasks implements QueuedListenerOptions<OrderShipped> {
+    queue = 'shipments';
+    constructor(private clock: Clock) {}
+    label(event: OrderShipped) {
+      trail.push(`label ${event.orderId} ${this.clock.now()}`);
+      return event.notify;
+    }
+    notify(event: OrderShipped) {
+      trail.push(`notify ${event.orderId}`);
+    }
+    handle() {
+      trail.push('handle is not called');
+    }
+  }
+
+  it("pushes the class's job with its options; the worker builds the class and calls that method", async () => {
+    const { app, events, memory } = setUp();
+    events.listen(OrderShipped, [ShipmentTasks, 'notify']);
+    expect(await events.dispatch(new OrderShipped(8))).toEqual([]);
+    expect(memory.pushed.map(({ payload, options }) => [payload.displayName, options.queue])).toEqual([
+      ['ShipmentTasks.notify', 'shipments'],
+    ]);
+    const finished = await work(app, 'memory', ['shipments']);
+    expect(finished.map(({ name, status }) => [name, status])).toEqual([['ShipmentTasks.notify', 'completed']]);
+    expect(trail).toEqual(['notify 8']);
+  });
+
+  it('runs in a sequence: the next method is queued only after the one before it did not return false', async () => {
+    const { app, events } = setUp();
+    events.listen(OrderShipped, [[ShipmentTasks, 'label'], [ShipmentTasks, 'notify']], { sequential: true });
+    await events.dispatch(new OrderShipped(1, false));
+    await events.dispatch(new OrderShipped(2, true));
+    const finished = await work(app, 'memory', ['shipments']);
+    expect(finished.map(({ name, status }) => `${name} ${status}`)).toEqual([
+      'ShipmentTasks.label deleted',
+      'ShipmentTasks.label completed',
+      'ShipmentTasks.notify completed',
+    ]);
+    expect(trail).toEqual(['label 1 now', 'label 2 now', 'notify 2']);
+  });
+
+  it('runs inline with dispatchNow()', async () => {
+    const { events, memory } = setUp();
+    events.listen(OrderShipped, [ShipmentTasks, 'notify']);
+    await events.dispatchNow(new OrderShipped(9));
+    expect(memory.pushed).toEqual([]);
+    expect(trail).toEqual(['notify 9']);
+  });
+});
+
+describe('job middleware of two queued listeners', () => {
+  it("keys WithoutOverlapping by the listener: one listener's lock never holds back another's", async () => {
+    const { app, events } = setUp();
+    let opened!: () => void;
+    const gate = new Promise<void>((resolve) => (opened = resolve));
+    @ShouldQueue()
+    class ReserveStock {
+      middleware(event: OrderShipped) {
+        return [new WithoutOverlapping(event.orderId).dontRelease()];
+      }
+      async handle(event: OrderShipped) {
+        trail.push(`reserve ${event.orderId} holds its lock`);
+        await gate; // opened once the other listener's job finished, whatever became of it
+      }
+    }
+    @ShouldQueue()
+    class InvoiceOrder {
+      middleware(event: OrderShipped) {
+        return [new WithoutOverlapping(event.orderId).dontRelease()];
+      }
+      handle(event: OrderShipped) {
+        trail.push(`invoice ${event.orderId}`);
+      }
+    }
+    events.listen(OrderShipped, [ReserveStock, InvoiceOrder]);
+    await events.dispatch(new OrderShipped(6));
+    const worker = new Worker(app, { connection: 'memory', concurrency: 2, stopWhenEmpty: true, stopTimeoutMs: 500 });
+    const finished: JobFinished[] = [];
+    worker.on('processed', (job) => {
+      finished.push(job);
+      if (job.name === 'InvoiceOrder') opened();
+    });
+    await worker.run();
+    expect(finished.map(({ name, status }) => `${name} ${status}`)).toEqual(['InvoiceOrder completed', 'ReserveStock completed']);
+    expect(trail).toEqual(['reserve 6 holds its lock', 'invoice 6']);
   });
 });

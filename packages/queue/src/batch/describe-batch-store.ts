@@ -16,7 +16,8 @@ export interface BatchStoreSuiteOptions {
 /**
  * The conformance suite of the `BatchStore` contract: every batch store must pass it. It checks
  * the counters as Laravel keeps them (a failure leaves the job pending; a later success of the
- * same job takes it off the failed ids), cancelling, finishing, listing, pruning, and that
+ * same job takes it off the failed ids), cancelling, finishing, listing, pruning (finished,
+ * unfinished and cancelled batches), and that
  * concurrent counter changes each see a different count, so that exactly one sees the last job go.
  * Assertions use `node:assert`, so any runner works.
  *
@@ -171,6 +172,32 @@ export function describeBatchStore(name: string, factory: BatchStoreFactory, opt
       assert.equal(await store.find(cancelled.id), undefined);
       assert.equal((await store.find(unfinished.id))?.name, 'unfinished');
       assert.equal(await store.prune(Date.now() + 60_000, { unfinished: true }), 1);
+      assert.deepEqual(await store.list(), []);
+    });
+
+    t.it('prunes only the unfinished batches created before a time with pruneUnfinished()', async () => {
+      const finished = await store.create({ name: 'finished', options: {} });
+      const unfinished = await store.create({ name: 'unfinished', options: {} });
+      await store.markAsFinished(finished.id);
+      assert.equal(await store.pruneUnfinished(unfinished.createdAt - 60_000), 0);
+      assert.equal(await store.pruneUnfinished(Date.now() + 60_000), 1);
+      assert.equal(await store.find(unfinished.id), undefined);
+      assert.equal((await store.find(finished.id))?.name, 'finished');
+      assert.deepEqual((await store.list()).map((batch) => batch.id), [finished.id]);
+    });
+
+    t.it('prunes only the cancelled batches created before a time with pruneCancelled()', async () => {
+      const cancelled = await store.create({ name: 'cancelled', options: {} });
+      const finished = await store.create({ name: 'finished', options: {} });
+      const unfinished = await store.create({ name: 'unfinished', options: {} });
+      await store.cancel(cancelled.id);
+      await store.markAsFinished(finished.id);
+      assert.equal(await store.pruneCancelled(cancelled.createdAt - 60_000), 0);
+      assert.equal(await store.pruneCancelled(Date.now() + 60_000), 1);
+      assert.equal(await store.find(cancelled.id), undefined);
+      assert.deepEqual((await store.list()).map((batch) => batch.id), [unfinished.id, finished.id]);
+      // Gone from every index: neither a later prune nor a listing sees it again.
+      assert.equal(await store.prune(Date.now() + 60_000, { unfinished: true }), 2);
       assert.deepEqual(await store.list(), []);
     });
 

@@ -5,6 +5,7 @@ import {
   MemoryBatchStore,
   ShouldQueue,
   type BatchableJob,
+  type ChainCatchJob,
   type ChainFailure,
 } from '@epilogue/bus';
 import { Application, EpilogueError, type ErrorContext } from '@epilogue/core';
@@ -13,6 +14,7 @@ import {
   InvalidQueueConfigError,
   MemoryDriver,
   QueuedJob,
+  SyncDriver,
   Worker,
   type QueueDriver,
   type QueuedJobOptions,
@@ -233,6 +235,68 @@ describe('queued batches on a worker', () => {
       code: 'E_JOB_NOT_REGISTERED',
     });
     expect(await bus.batches.store.list()).toEqual([]);
+  });
+});
+
+@ShouldQueue()
+class ReportChain extends Job implements ChainCatchJob {
+  chainFailure?: ChainFailure;
+  handle() {
+    trail.push(`chain caught ${this.chainFailure?.job}: ${this.chainFailure?.error.message}`);
+  }
+}
+
+describe('a queued batch as a step of a chain', () => {
+  it('pushes the jobs before it; a worker dispatches the batch, and the chain goes on once every job ran', async () => {
+    const { bus, work, pushed } = setup();
+    await bus
+      .chain([new ImportRow(1), bus.batch([new ImportRow(2), new ImportRow(3)]).finally(new Notify('finally')), new ImportRow(4)])
+      .onQueue('imports')
+      .dispatch();
+    expect(pushed.map((push) => push.payload.job)).toEqual(['ImportRow']);
+    await work();
+    expect(trail).toEqual(['row 1', 'row 2', 'row 3', 'finally: 2/2 failed 0', 'row 4']);
+    // The batch's jobs and the rest of the chain went to the chain's queue.
+    expect(new Set(pushed.map((push) => push.queue))).toEqual(new Set(['imports']));
+  });
+
+  it('stops at a batch that a failure cancelled and dispatches the chain catch once, with the failed job', async () => {
+    const { bus, work } = setup();
+    await bus
+      .chain([bus.batch([new BrokenRow(1), new ImportRow(2)]), new ImportRow(3)])
+      .catch(new ReportChain())
+      .dispatch();
+    await work();
+    expect(trail.filter((line) => line.startsWith('chain caught'))).toEqual(['chain caught BrokenRow: row 1 broke']);
+    expect(trail).not.toContain('row 3');
+  });
+
+  it('goes on after failures the batch allowed, and runs a second batch of the chain after it', async () => {
+    const { bus, work } = setup();
+    await bus
+      .chain([bus.batch([new BrokenRow(1)]).allowFailures(), bus.batch([new ImportRow(2)]), new ImportRow(3)])
+      .catch(new ReportChain())
+      .dispatch();
+    await work();
+    expect(trail).toEqual(['broken 1 attempt 1', 'broken 1 attempt 2', 'row 2', 'row 3']);
+  });
+
+  it('runs the whole chain at dispatch on the sync connection, the batch in its place', async () => {
+    trail.length = 0;
+    const app = new Application({ report: () => undefined });
+    configureQueues(app, { default: 'sync', connections: { sync: new SyncDriver() } });
+    const bus = app.make(Dispatcher);
+    await bus
+      .chain([new ImportRow(1), bus.batch([new ImportRow(2), new ImportRow(3)]).onSuccess(new Notify('success')), new ImportRow(4)])
+      .dispatch();
+    expect(trail).toEqual(['row 1', 'row 2', 'row 3', 'success: 2/2 failed 0', 'row 4']);
+  });
+
+  it('refuses a function callback of the batch at dispatch', async () => {
+    const { bus, pushed } = setup();
+    const chained = bus.chain([new ImportRow(1), bus.batch([new ImportRow(2)]).finally(() => undefined)]).dispatch();
+    await expect(chained).rejects.toBeInstanceOf(BatchCallbackNotQueueableError);
+    expect(pushed).toEqual([]);
   });
 });
 

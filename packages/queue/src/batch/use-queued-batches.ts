@@ -1,8 +1,9 @@
-import { Dispatcher, type BatchCallbackCodec, type BatchStore } from '@epilogue/bus';
+import { ChainedBatch, Dispatcher, type BatchCallbackCodec, type BatchStore } from '@epilogue/bus';
 import type { Application } from '@epilogue/core';
 import { InvalidQueueConfigError } from '../errors.js';
 import type { PayloadCodec } from '../payload/payload-codec.js';
 import type { QueueManager } from '../queue-manager.js';
+import { jobRegistry } from '../registry/job-registry.js';
 
 const STORE_METHODS = ['create', 'find', 'list', 'incrementTotalJobs', 'decrementPendingJobs', 'incrementFailedJobs'];
 
@@ -24,6 +25,7 @@ export function batchCallbackCodec(payloads: PayloadCodec): BatchCallbackCodec {
  * Sets up the application's batches for its queues (`configureQueues()` calls it): callback jobs
  * written by the manager's codec, and the batch store: the one given, else the default
  * connection's driver's (`BullMQDriver`: Redis), else the bus's `MemoryBatchStore` as it is.
+ * It also registers `ChainedBatch`, the job a queued chain pushes where a batch is a step of it.
  *
  * @throws {InvalidQueueConfigError} When `store` is not a batch store.
  */
@@ -33,6 +35,7 @@ export function useQueuedBatches(app: Application, manager: QueueManager, store:
       `batches must be a batch store (a RedisBatchStore or a MemoryBatchStore, with ${STORE_METHODS.join(', ')}...).`,
     );
   }
+  jobRegistry(app).register([ChainedBatch]);
   const batches = app.container.resolve(Dispatcher).batches;
   batches.useCallbackCodec(batchCallbackCodec(manager.payloads));
   const shared = store ?? manager.driver().batches;

@@ -141,6 +141,19 @@ export class QueuedChains {
     }
   }
 
+  /**
+   * Writes a job that a running job adds to its chain (`prependToChain()`, `appendToChain()`).
+   * It goes, when it names none of its own, to the connection and queue the running job was
+   * delivered from, and waits only if it sets its own `delay`.
+   *
+   * @param job - The added job.
+   * @param place - Where the running job was delivered from.
+   * @throws As `encode()` does, for a job that cannot be queued.
+   */
+  linkFor(job: object, place: { readonly connection: string; readonly queue: string }): ChainLink {
+    return this.#link(job, { jobs: [], catch: [], connection: place.connection, queue: place.queue }, undefined);
+  }
+
   #link(job: object, chain: QueuedChain, chainDelay: number | undefined): ChainLink {
     const own = job as QueueableJob;
     const connection = own.connection ?? chain.connection ?? null;

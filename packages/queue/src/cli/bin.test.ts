@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { buildPackages, repositoryRoot } from '../../../../test/adapters/build-packages.js';
 import { fixture, jsonLinesOf, until } from './fixtures/test-io.js';
 
-const BIN = join(repositoryRoot, 'packages', 'queue', 'dist', 'cli', 'main.js');
+const BIN = join(repositoryRoot, 'packages', 'queue', 'dist', 'cli', 'main.mjs');
 const APP = fixture('bin-app.mjs');
 let dir: string;
 

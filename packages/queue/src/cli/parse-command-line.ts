@@ -66,17 +66,16 @@ export function wholeNumberOption(options: CliOptionValues, name: string, allowZ
  * @throws {CliUsageError} When it is not such a number.
  */
 export function secondsOption(options: CliOptionValues, name: string, allowZero = false): number | undefined {
-  return numberOption(options, name, 'seconds', allowZero);
+  return amountOption(options, name, 'seconds', allowZero);
 }
 
 /**
- * The value of an option that is a number of some unit, if given: above 0 (or 0 too, with
- * `allowZero`).
+ * The value of an option that counts `unit` (`seconds`, `hours`, `megabytes`), if given: a
+ * number above 0 (or 0 too, with `allowZero`).
  *
- * @param unit - What it counts, for the error: `megabytes`.
  * @throws {CliUsageError} When it is not such a number.
  */
-export function numberOption(options: CliOptionValues, name: string, unit: string, allowZero = false): number | undefined {
+export function amountOption(options: CliOptionValues, name: string, unit: string, allowZero = false): number | undefined {
   const text = stringOption(options, name);
   if (text === undefined) return undefined;
   const value = parseAmount(text);

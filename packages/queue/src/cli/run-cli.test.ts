@@ -48,7 +48,8 @@ describe('epilogue usage errors', () => {
       out: '',
       err:
         'error [E_CLI_UNKNOWN_COMMAND]: There is no command "queue:wrok". Commands: queue:work, queue:failed, ' +
-        'queue:retry, queue:forget, queue:flush. Run `epilogue --help` for what each does.\n',
+        'queue:retry, queue:forget, queue:flush, queue:batches, queue:batch, queue:retry-batch, ' +
+        'queue:prune-batches. Run `epilogue --help` for what each does.\n',
     });
   });
 

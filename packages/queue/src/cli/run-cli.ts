@@ -2,16 +2,18 @@ import { CliUsageError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
 import { CliOutput, jsonDestination } from './cli-output.js';
 import type { Command } from './command.js';
+import { batchCommands } from './commands/batch-commands.js';
 import { queueFailed, queueFlush, queueForget, queueRetry } from './commands/failed-job-commands.js';
 import { queueWork } from './commands/queue-work.js';
 import { cliHelp, commandHelp } from './help.js';
 import { parseCommandLine } from './parse-command-line.js';
 
-const COMMANDS: readonly Command[] = [queueWork, queueFailed, queueRetry, queueForget, queueFlush];
+const COMMANDS: readonly Command[] = [queueWork, queueFailed, queueRetry, queueForget, queueFlush, ...batchCommands];
 
 /**
- * Runs the `epilogue` command line: `queue:work`, `queue:failed`, `queue:retry`, `queue:forget`
- * and `queue:flush`. Every error is written to `io.stderr` (as a JSON line with `--json`) and
+ * Runs the `epilogue` command line: `queue:work`, `queue:failed`, `queue:retry`, `queue:forget`,
+ * `queue:flush`, and the batch commands (`queue:batches`, `queue:batch`, `queue:retry-batch`,
+ * `queue:prune-batches`). Every error is written to `io.stderr` (as a JSON line with `--json`) and
  * turned into exit code 1; nothing is thrown. The `epilogue` bin is this function with the
  * process's streams, signals and exit.
  *

@@ -25,12 +25,18 @@ export function atomicsFor(job: object): AtomicStore {
 }
 
 /**
- * The name a job's keys start with: the name its class is registered under (the same on every
- * machine, whatever the bundler did to class names), else its class name.
+ * The name a job's keys start with: what its own `displayName()` answers, when it has one (a
+ * queued listener's job answers its listener's name, so that two listeners never share a lock),
+ * as Laravel's `WithoutOverlapping` keys by `displayName()`; else the name its class is
+ * registered under (the same on every machine, whatever the bundler did to class names), else
+ * its class name.
  *
  * @param job - The running job.
  */
 export function keyName(job: object): string {
+  const method = (job as { displayName?: unknown }).displayName;
+  const named: unknown = typeof method === 'function' ? method.call(job) : undefined;
+  if (typeof named === 'string' && named !== '') return named;
   const type = job.constructor as Constructor;
   const registry = jobRegistry(Application.getInstance());
   return registry.has(type) ? registry.nameOf(type) : type.name;
@@ -82,4 +88,47 @@ export function checkKey(middleware: string, option: string, value: unknown): st
   if (typeof value === 'string') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   throw InvalidJobMiddlewareError.forOption(middleware, option, 'a string or a number', value);
+}
+
+/** A class of errors, as `instanceof` tests it: `TypeError`, or a class of your own. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ErrorClass = abstract new (...args: any[]) => unknown;
+
+/** A test of what a job threw; it receives the job too. */
+export type ErrorPredicate<J extends object = object> = (error: unknown, job: J) => boolean;
+
+/**
+ * Turns what an option takes to pick errors into one test: a class matches its instances (and
+ * its subclasses'), a list of classes any of them, and a function is the test itself.
+ *
+ * @param middleware - The middleware's name, for the error.
+ * @param option - The option's name.
+ * @param match - An error class, a list of them, or a predicate.
+ * @throws {InvalidJobMiddlewareError} For anything else, or an empty list.
+ */
+export function errorMatcher<J extends object>(
+  middleware: string,
+  option: string,
+  match: ErrorClass | readonly ErrorClass[] | ErrorPredicate<J>,
+): ErrorPredicate<J> {
+  if (Array.isArray(match)) {
+    const classes = match as readonly unknown[];
+    if (classes.length === 0 || !classes.every(isErrorClass)) {
+      throw InvalidJobMiddlewareError.forOption(middleware, option, 'a non-empty list of error classes', match);
+    }
+    return (error) => (classes as readonly ErrorClass[]).some((type) => error instanceof type);
+  }
+  if (typeof match !== 'function') {
+    throw InvalidJobMiddlewareError.forOption(middleware, option, 'an error class, a list of them, or a function of the error', match);
+  }
+  if (isErrorClass(match)) return (error) => error instanceof (match as ErrorClass);
+  return match as ErrorPredicate<J>;
+}
+
+// An error class: Error or one derived from it, or any `class` (something may throw other
+// objects). A predicate is an arrow function (no prototype) or a plain function.
+function isErrorClass(value: unknown): boolean {
+  if (typeof value !== 'function') return false;
+  const prototype: unknown = value.prototype;
+  return value === Error || prototype instanceof Error || /^class[\s{]/.test(Function.prototype.toString.call(value));
 }

@@ -19,11 +19,13 @@ class Backup extends QueuedJob {
     public userId = 1,
     public limiter = 'backups',
     public dontRelease = false,
+    public releaseAfter?: number,
   ) {
     super();
   }
   middleware() {
     const limited = new RateLimited(this.limiter);
+    if (this.releaseAfter !== undefined) limited.releaseAfter(this.releaseAfter);
     return [this.dontRelease ? limited.dontRelease() : limited];
   }
   handle() {
@@ -87,6 +89,19 @@ describe('RateLimited', () => {
     expect(await memory.size('default')).toBe(0);
   });
 
+  it('puts the jobs over the limit back after releaseAfter() seconds instead of when the window ends', async () => {
+    const { app } = queueApp();
+    limit(app, 1, 60);
+    await dispatchAll(new Backup('kept'), Object.assign(new Backup('waiting'), { releaseAfter: 0.03 }));
+    const worker = startWorker(app);
+    const releasedAt: number[] = [];
+    worker.worker.on('processed', (job) => job.status === 'released' && releasedAt.push(Date.now()));
+    await waitFor('three releases within the 60 s window', () => releasedAt.length === 3);
+    await worker.stop();
+    expect(labels()).toEqual(['kept']);
+    expect(releasedAt[2] - releasedAt[0]).toBeGreaterThanOrEqual(55);
+  });
+
   it('lets every job run when the limiter returns no limit', async () => {
     const { app } = queueApp();
     defineRateLimit(app, 'backups', (job: Backup) => (job.userId === 1 ? null : { max: 1, decaySeconds: 10 }));
@@ -146,5 +161,6 @@ describe('RateLimited', () => {
     expect(() => defineRateLimit(app, '', () => null)).toThrow(InvalidRateLimitError);
     expect(() => defineRateLimit(app, 'x', 'no' as never)).toThrow(InvalidRateLimitError);
     expect(() => new RateLimited('')).toThrow(InvalidJobMiddlewareError);
+    expect(() => new RateLimited('x').releaseAfter(-1)).toThrow(/RateLimited: `releaseAfter` must be seconds ≥ 0/);
   });
 });

@@ -1,13 +1,14 @@
 import { Application, type Next } from '@epilogue/core';
 import type { AtomicStore, CounterState } from '../atomics/atomic-store.js';
 import { InvalidJobMiddlewareError } from '../errors.js';
-import { atomicsFor, holdBack, toReleaseSeconds } from './middleware-support.js';
+import { atomicsFor, checkSeconds, holdBack, toReleaseSeconds } from './middleware-support.js';
 import { limitsFor, type RateLimit } from './rate-limits.js';
 
 /**
  * Job middleware that runs a job only while its named rate limiter allows it (see
  * `defineRateLimit()`); over the limit, the job is put back on its queue until the window that
- * is full has ended (the attempt counts), or deleted with `dontRelease()`. The counters live
+ * is full has ended (the attempt counts; `releaseAfter()` sets another delay), or deleted with
+ * `dontRelease()`. The counters live
  * in the store of the job's connection, so on Redis a limit holds across machines.
  *
  * @example
@@ -23,7 +24,8 @@ import { limitsFor, type RateLimit } from './rate-limits.js';
  */
 export class RateLimited {
   readonly #name: string;
-  #release = true;
+  // How a job over the limit is held back: until the full window ends, after fixed seconds, or deleted.
+  #hold: 'window' | number | null = 'window';
 
   /**
    * @param name - The name of a limiter defined with `defineRateLimit()`; it is looked up when the job runs.
@@ -38,7 +40,18 @@ export class RateLimited {
 
   /** Deletes a job that is over the limit, instead of putting it back. */
   dontRelease(): this {
-    this.#release = false;
+    this.#hold = null;
+    return this;
+  }
+
+  /**
+   * Puts a job that is over the limit back on its queue after `seconds`, instead of when the
+   * full window ends. The later of `releaseAfter()` and `dontRelease()` wins.
+   *
+   * @throws {InvalidJobMiddlewareError} For a negative or non-finite number.
+   */
+  releaseAfter(seconds: number): this {
+    this.#hold = checkSeconds('RateLimited', 'releaseAfter', seconds, false);
     return this;
   }
 
@@ -54,7 +67,7 @@ export class RateLimited {
     if (limits.length === 0) return next(job);
     const full = await this.#take(atomicsFor(job), limits);
     if (full === undefined) return next(job);
-    return holdBack(job, this.#release ? toReleaseSeconds(full.resetInMs) : null);
+    return holdBack(job, this.#hold === 'window' ? toReleaseSeconds(full.resetInMs) : this.#hold);
   }
 
   // With several limits, all are read before any is counted, so that a job held back by one

@@ -5,7 +5,10 @@ import { queueApp, startWorker, stopWorkers, waitFor } from '../../../../test/su
 
 const calls: { label: string; at: number }[] = [];
 // What each call of a job does, in order: throw, or return. Empty: return.
-let script: ('throw' | 'type-error' | 'ok')[] = [];
+let script: ('throw' | 'type-error' | 'gone' | 'ok')[] = [];
+
+class PartnerGoneError extends Error {}
+const askedBackoff: number[] = [];
 
 interface ThrottleOptions {
   max?: number;
@@ -13,6 +16,10 @@ interface ThrottleOptions {
   backoff?: number;
   by?: string;
   onlyErrors?: boolean;
+  backoffFn?: boolean;
+  deleteWhen?: 'class' | 'predicate';
+  failWhen?: boolean;
+  report?: boolean;
 }
 
 @ShouldQueue()
@@ -30,6 +37,12 @@ class CallPartner extends QueuedJob implements QueuedJobOptions {
     if (backoff !== undefined) throttle.backoff(backoff);
     if (by !== undefined) throttle.by(by);
     if (onlyErrors) throttle.when((error) => !(error instanceof TypeError));
+    const { backoffFn, deleteWhen, failWhen, report } = this.throttle;
+    if (backoffFn) throttle.backoff((attempts) => (askedBackoff.push(attempts), attempts * 0.02));
+    if (deleteWhen === 'class') throttle.deleteWhen(PartnerGoneError);
+    if (deleteWhen === 'predicate') throttle.deleteWhen((error, job: CallPartner) => job.label === 'x' && error instanceof PartnerGoneError);
+    if (failWhen) throttle.failWhen(TypeError);
+    if (report) throttle.report((error) => (error as Error).message.includes('report me'));
     return [throttle];
   }
   handle() {
@@ -37,6 +50,7 @@ class CallPartner extends QueuedJob implements QueuedJobOptions {
     const next = script.shift() ?? 'ok';
     if (next === 'throw') throw new Error(`partner down (${this.label})`);
     if (next === 'type-error') throw new TypeError(`bug (${this.label})`);
+    if (next === 'gone') throw new PartnerGoneError(`gone (${this.label})`);
     return this.label;
   }
 }
@@ -123,6 +137,60 @@ describe('ThrottlesExceptions', () => {
     expect((await manager.atomics().peek('throttle:CallPartner')).count).toBe(0);
   });
 
+  it('takes the backoff as a function of the attempt number, in seconds', async () => {
+    const { app } = queueApp();
+    script = ['throw', 'throw'];
+    askedBackoff.length = 0;
+    await dispatch(new CallPartner('slow', { backoffFn: true, max: 5 }));
+    const worker = startWorker(app);
+    await waitFor('the retry to complete', () => worker.statuses().includes('completed'));
+    await worker.stop();
+    expect(askedBackoff).toEqual([1, 2]);
+    expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(15);
+    expect(calls[2].at - calls[1].at).toBeGreaterThanOrEqual(35);
+  });
+
+  it('deletes the job quietly on an error deleteWhen() picks: not retried, not failed, not counted', async () => {
+    const { app, manager, memory, reports } = queueApp();
+    script = ['gone', 'gone'];
+    await dispatch(new CallPartner('a', { deleteWhen: 'class' }));
+    await dispatch(new CallPartner('b', { deleteWhen: 'predicate' }));
+    const worker = startWorker(app);
+    await waitFor('a deleted, b released then completed', () => worker.finished.length === 3);
+    await worker.stop();
+    // b's error was not picked by the predicate (its label is not 'x'): counted and retried.
+    expect(worker.statuses()).toEqual(['deleted', 'released', 'completed']);
+    expect(await memory.failedJobs.list()).toEqual([]);
+    expect(reports.map((report) => (report.error as Error).message)).toEqual(['gone (b)']);
+    expect((await manager.atomics().peek('throttle:CallPartner')).count).toBe(0);
+  });
+
+  it('reports the errors it deletes with report(predicate)', async () => {
+    const { app, reports } = queueApp();
+    script = ['gone', 'gone'];
+    await dispatch(new CallPartner('report me', { deleteWhen: 'class', report: true }));
+    await dispatch(new CallPartner('not me', { deleteWhen: 'class', report: true }));
+    const worker = startWorker(app);
+    await waitFor('both deleted', () => worker.finished.length === 2);
+    await worker.stop();
+    expect(worker.statuses()).toEqual(['deleted', 'deleted']);
+    expect(reports.map((report) => [(report.error as Error).message, report.context.phase, report.context.job])).toEqual([
+      ['gone (report me)', 'job', 'CallPartner'],
+    ]);
+    expect(reports[0].context).toMatchObject({ connection: 'memory', queue: 'default', attempt: 1 });
+  });
+
+  it('fails the job for good at once on an error failWhen() picks', async () => {
+    const { app, memory } = queueApp();
+    script = ['type-error'];
+    await dispatch(new CallPartner('buggy', { failWhen: true }));
+    const worker = startWorker(app);
+    await waitFor('the failure', () => worker.statuses().includes('failed'));
+    await worker.stop();
+    expect(worker.statuses()).toEqual(['failed']);
+    expect((await memory.failedJobs.list())[0].exception).toMatch(/^TypeError: bug \(buggy\)/);
+  });
+
   describe('without a queue', () => {
     it('throws each error with dispatchSync, and skips the job (undefined) while the circuit is open', async () => {
       queueApp();
@@ -131,6 +199,14 @@ describe('ThrottlesExceptions', () => {
       await expect(CallPartner.dispatchSync('sync')).rejects.toThrow('partner down (sync)');
       await expect(CallPartner.dispatchSync('sync')).resolves.toBeUndefined();
       expect(calls).toHaveLength(2);
+    });
+
+    it('resolves to undefined with dispatchSync for an error deleteWhen() picks, and throws one failWhen() picks', async () => {
+      const { reports } = queueApp();
+      script = ['gone', 'type-error'];
+      await expect(CallPartner.dispatchSync('sync', { deleteWhen: 'class', report: true })).resolves.toBeUndefined();
+      await expect(CallPartner.dispatchSync('sync', { failWhen: true })).rejects.toThrow('bug (sync)');
+      expect(reports).toEqual([]);
     });
   });
 
@@ -141,5 +217,9 @@ describe('ThrottlesExceptions', () => {
     expect(() => new ThrottlesExceptions().backoff(NaN)).toThrow(InvalidJobMiddlewareError);
     expect(() => new ThrottlesExceptions().by(null as never)).toThrow(InvalidJobMiddlewareError);
     expect(() => new ThrottlesExceptions().when('x' as never)).toThrow(InvalidJobMiddlewareError);
+    expect(() => new ThrottlesExceptions().backoff('5' as never)).toThrow(InvalidJobMiddlewareError);
+    expect(() => new ThrottlesExceptions().deleteWhen('Error' as never)).toThrow(/`deleteWhen` must be an error class/);
+    expect(() => new ThrottlesExceptions().failWhen(null as never)).toThrow(InvalidJobMiddlewareError);
+    expect(() => new ThrottlesExceptions().report('x' as never)).toThrow(InvalidJobMiddlewareError);
   });
 });

@@ -1,6 +1,18 @@
-import type { Next } from '@epilogue/core';
+import { Dispatcher } from '@epilogue/bus';
+import { Application, type Next } from '@epilogue/core';
 import { InvalidJobMiddlewareError } from '../errors.js';
-import { atomicsFor, checkKey, checkSeconds, holdBack, keyName, toReleaseSeconds } from './middleware-support.js';
+import { queueContext } from '../worker/queue-context.js';
+import {
+  atomicsFor,
+  checkKey,
+  checkSeconds,
+  errorMatcher,
+  holdBack,
+  keyName,
+  toReleaseSeconds,
+  type ErrorClass,
+  type ErrorPredicate,
+} from './middleware-support.js';
 
 const NAME = 'ThrottlesExceptions';
 
@@ -14,6 +26,9 @@ const NAME = 'ThrottlesExceptions';
  * instead of following the job's own `backoff`; the error is still reported and counts towards
  * `maxExceptions`, and the attempt counts towards `tries`, so give such a job a `retryUntil()`
  * rather than a small `tries`. Run without a queue, the error is thrown as usual.
+ *
+ * Errors `deleteWhen()` picks delete the job instead, quietly (reported only with `report()`);
+ * errors `failWhen()` picks fail it for good at once. Neither counts towards the circuit.
  *
  * The counter is shared by every job of the class (or of the `by()` key) and lives in the store
  * of the job's connection, so on Redis it holds across machines.
@@ -29,9 +44,12 @@ const NAME = 'ThrottlesExceptions';
 export class ThrottlesExceptions {
   readonly #maxExceptions: number;
   readonly #decayMs: number;
-  #backoff = 0;
+  #backoff: number | ((attempts: number) => number) = 0;
   #key: string | undefined;
   #when: ((error: unknown) => boolean) | undefined;
+  readonly #deleteWhen: ErrorPredicate[] = [];
+  readonly #failWhen: ErrorPredicate[] = [];
+  #report: ErrorPredicate | undefined;
 
   /**
    * @param maxExceptions - How many attempts in a row may throw before the circuit opens. Default: 10.
@@ -47,12 +65,55 @@ export class ThrottlesExceptions {
   }
 
   /**
-   * Puts an attempt that threw back on its queue after `seconds`. Default: 0.
+   * Puts an attempt that threw back on its queue after `seconds`, or after what a function of
+   * the attempt number (from 1) returns, in seconds. Default: 0.
    *
-   * @throws {InvalidJobMiddlewareError} For a negative or non-finite number.
+   * @example
+   * new ThrottlesExceptions(5, 300).backoff((attempts) => Math.min(2 ** attempts, 60))
+   * @throws {InvalidJobMiddlewareError} For a negative or non-finite number, or anything else
+   *   that is not a function; a function's result is checked when it is called.
    */
-  backoff(seconds: number): this {
-    this.#backoff = checkSeconds(NAME, 'backoff', seconds, false);
+  backoff(seconds: number | ((attempts: number) => number)): this {
+    this.#backoff = typeof seconds === 'function' ? seconds : checkSeconds(NAME, 'backoff', seconds, false);
+    return this;
+  }
+
+  /**
+   * Deletes the job, quietly, when it throws an error of `match` (a class, its subclasses
+   * included) or one a function `(error, job) => boolean` accepts: it is neither retried nor
+   * failed, and the error is not thrown on (see `report()`). Several calls add up.
+   *
+   * @throws {InvalidJobMiddlewareError} When `match` is neither a class nor a function.
+   */
+  deleteWhen<J extends object>(match: ErrorClass | ErrorPredicate<J>): this {
+    this.#deleteWhen.push(errorMatcher(NAME, 'deleteWhen', match) as ErrorPredicate);
+    return this;
+  }
+
+  /**
+   * Fails the job for good, at once, when it throws an error of `match` (a class, its
+   * subclasses included) or one a function `(error, job) => boolean` accepts: its `failed()`
+   * hook runs and it goes to the failed store, whatever tries it has left. Several calls add up.
+   *
+   * @throws {InvalidJobMiddlewareError} When `match` is neither a class nor a function.
+   */
+  failWhen<J extends object>(match: ErrorClass | ErrorPredicate<J>): this {
+    this.#failWhen.push(errorMatcher(NAME, 'failWhen', match) as ErrorPredicate);
+    return this;
+  }
+
+  /**
+   * Sends the errors `deleteWhen()` deletes to the application's reporter (those `predicate`
+   * accepts, when given), as a failed job's error is reported. The errors the middleware throws
+   * on (counted, or failing the job) are reported in any case, as every failed attempt's is.
+   *
+   * @throws {InvalidJobMiddlewareError} When `predicate` is given and is not a function.
+   */
+  report<J extends object>(predicate?: ErrorPredicate<J>): this {
+    if (predicate !== undefined && typeof predicate !== 'function') {
+      throw InvalidJobMiddlewareError.forOption(NAME, 'report', 'a function of the error and the job', predicate);
+    }
+    this.#report = (predicate as ErrorPredicate | undefined) ?? (() => true);
     return this;
   }
 
@@ -83,8 +144,9 @@ export class ThrottlesExceptions {
   /**
    * Runs the job unless the circuit is open, and counts what it throws.
    *
-   * @returns What the rest of the pipeline returned, or `undefined` when the job was held back.
-   * @throws What the job threw, after counting it.
+   * @returns What the rest of the pipeline returned, or `undefined` when the job was held back
+   *   or deleted.
+   * @throws What the job threw, after counting it (or failing the job, for `failWhen()`).
    */
   async handle(job: object, next: Next<object>): Promise<unknown> {
     const store = atomicsFor(job);
@@ -96,11 +158,31 @@ export class ThrottlesExceptions {
       result = await next(job);
     } catch (error) {
       if (this.#when !== undefined && !this.#when(error)) throw error;
+      if (this.#deleteWhen.some((matches) => matches(error, job))) return this.#delete(job, error);
+      if (this.#failWhen.some((matches) => matches(error, job))) {
+        queueContext(job)?.fail(error);
+        throw error;
+      }
       await store.hit(key, this.#decayMs);
-      holdBack(job, this.#backoff);
+      holdBack(job, this.#backoffFor(job));
       throw error;
     }
     await store.clear(key);
     return result;
+  }
+
+  #delete(job: object, error: unknown): undefined {
+    if (this.#report?.(error, job)) {
+      const context = queueContext(job);
+      const where = context && { connection: context.connection, queue: context.queue, id: context.id, attempt: context.attempts };
+      Application.getInstance().make(Dispatcher).reportFailure(error, job, where);
+    }
+    return holdBack(job, null);
+  }
+
+  #backoffFor(job: object): number {
+    const backoff = this.#backoff;
+    if (typeof backoff === 'number') return backoff;
+    return checkSeconds(NAME, 'backoff()', backoff(queueContext(job)?.attempts ?? 1), false);
   }
 }

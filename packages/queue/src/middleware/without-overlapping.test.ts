@@ -24,7 +24,7 @@ class SyncAccount extends QueuedJob implements QueuedJobOptions {
   constructor(
     public label: string,
     public account: string,
-    public options: { releaseAfter?: number; dontRelease?: boolean; expireAfter?: number; throws?: boolean } = {},
+    public options: { releaseAfter?: number; dontRelease?: boolean; expireAfter?: number; throws?: boolean; prefix?: string } = {},
   ) {
     super();
   }
@@ -32,6 +32,7 @@ class SyncAccount extends QueuedJob implements QueuedJobOptions {
     const lock = new WithoutOverlapping(this.account).releaseAfter(this.options.releaseAfter ?? 0.005);
     if (this.options.dontRelease) lock.dontRelease();
     if (this.options.expireAfter !== undefined) lock.expireAfter(this.options.expireAfter);
+    if (this.options.prefix !== undefined) lock.withPrefix(this.options.prefix);
     return [lock];
   }
   async handle() {
@@ -173,6 +174,21 @@ describe('WithoutOverlapping', () => {
     expect(trail).toEqual(['start export', 'end export', 'start import', 'end import']);
   });
 
+  it('keys the lock under withPrefix(): jobs with other prefixes do not wait for it', async () => {
+    const { app, manager } = queueApp();
+    const open = hold('billing');
+    await SyncAccount.dispatch('billing', 'alice', { prefix: 'billing:' });
+    await SyncAccount.dispatch('reports', 'alice', { prefix: 'reports:' });
+    const worker = startWorker(app, { concurrency: 2 });
+    await waitFor('reports to run while billing holds its lock', () => trail.includes('end reports'));
+    expect(await manager.atomics().owner('billing:SyncAccount:alice')).toEqual(expect.any(String));
+    expect(await manager.atomics().owner('overlap:SyncAccount:alice')).toBeUndefined();
+    open();
+    await waitFor('billing to finish', () => trail.includes('end billing'));
+    await worker.stop();
+    expect(await manager.atomics().owner('billing:SyncAccount:alice')).toBeUndefined();
+  });
+
   it('holds across two applications (two machines) whose drivers share one store', async () => {
     const atomics = new MemoryAtomicStore();
     const machineA = queueApp(Object.assign(new MemoryDriver(), { atomics }));
@@ -220,6 +236,7 @@ describe('WithoutOverlapping', () => {
     expect(() => new WithoutOverlapping('k').releaseAfter(-1)).toThrow(InvalidJobMiddlewareError);
     expect(() => new WithoutOverlapping('k').expireAfter(0)).toThrow(InvalidJobMiddlewareError);
     expect(() => new WithoutOverlapping('k').expireAfter(Infinity)).toThrow(InvalidJobMiddlewareError);
+    expect(() => new WithoutOverlapping('k').withPrefix('')).toThrow(/`withPrefix` must be a non-empty string/);
     expect(() => new WithoutOverlapping({} as never)).toThrow(
       expect.objectContaining({ code: 'E_INVALID_JOB_MIDDLEWARE', message: expect.stringContaining('`key`') }),
     );

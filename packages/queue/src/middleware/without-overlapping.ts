@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Next } from '@epilogue/core';
+import { InvalidJobMiddlewareError } from '../errors.js';
 import { atomicsFor, checkKey, checkSeconds, holdBack, keyName } from './middleware-support.js';
 
 const NAME = 'WithoutOverlapping';
@@ -29,6 +30,7 @@ export class WithoutOverlapping {
   #releaseAfter: number | null = 0;
   #expireAfterMs: number | undefined;
   #shared = false;
+  #prefix = 'overlap:';
 
   /**
    * @param key - What may not overlap, such as an account id; jobs of the class with another key
@@ -66,6 +68,21 @@ export class WithoutOverlapping {
     return this;
   }
 
+  /**
+   * Starts the lock's key with `prefix` instead of `overlap:`: the key is then
+   * `<prefix><job name>:<key>` (`<prefix>:<key>` when `shared()`), to keep apart the locks of
+   * applications that share one store, or to share a lock with code that takes it by that key.
+   *
+   * @throws {InvalidJobMiddlewareError} When `prefix` is not a non-empty string.
+   */
+  withPrefix(prefix: string): this {
+    if (typeof prefix !== 'string' || prefix === '') {
+      throw InvalidJobMiddlewareError.forOption(NAME, 'withPrefix', 'a non-empty string', prefix);
+    }
+    this.#prefix = prefix;
+    return this;
+  }
+
   /** Shares the lock with every job class that uses the same key, instead of one lock per class. */
   shared(): this {
     this.#shared = true;
@@ -79,7 +96,7 @@ export class WithoutOverlapping {
    */
   async handle(job: object, next: Next<object>): Promise<unknown> {
     const store = atomicsFor(job);
-    const key = this.#shared ? `overlap::${this.#key}` : `overlap:${keyName(job)}:${this.#key}`;
+    const key = `${this.#prefix}${this.#shared ? '' : keyName(job)}:${this.#key}`;
     const owner = randomUUID();
     if (!(await store.acquire(key, owner, this.#expireAfterMs))) return holdBack(job, this.#releaseAfter);
     try {

@@ -30,3 +30,21 @@ export function nextInChain(chain: ChainPayload): { link: ChainLink; payload: Jo
   const carried = rest.length > 0 || chain.catch.length > 0;
   return { link, payload: carried ? { ...link.payload, chain: { next: rest, catch: chain.catch } } : link.payload };
 }
+
+/**
+ * A chain with the jobs its running job added: `prepended` run first, then the rest of the
+ * chain, then `appended`. A job that was in no chain starts one.
+ *
+ * @param chain - The running job's chain, if any.
+ * @param prepended - The links to run next, in order.
+ * @param appended - The links to run last, in order.
+ * @returns The chain, unchanged when nothing was added.
+ */
+export function withAddedJobs(
+  chain: ChainPayload | undefined,
+  prepended: readonly ChainLink[],
+  appended: readonly ChainLink[],
+): ChainPayload | undefined {
+  if (prepended.length === 0 && appended.length === 0) return chain;
+  return { next: [...prepended, ...(chain?.next ?? []), ...appended], catch: chain?.catch ?? [] };
+}

@@ -1,4 +1,4 @@
-import { Dispatcher, jobName, memberBatchId } from '@epilogue/bus';
+import { attachChainControl, Dispatcher, jobName, memberBatchId } from '@epilogue/bus';
 import { traceContextFrom, traced, type Application, type Scope } from '@epilogue/core';
 import type { AtomicStore } from '../atomics/atomic-store.js';
 import { applicationMemoryStore } from '../atomics/memory-atomic-store.js';
@@ -6,6 +6,7 @@ import type { QueuedChains } from '../chain/queued-chains.js';
 import type { Clock } from '../clock.js';
 import type { Delivery, DeliveryOutcome } from '../driver/queue-driver.js';
 import { JobTimedOutError, MaxAttemptsExceededError } from '../errors.js';
+import { withAddedJobs } from '../payload/chain-payload.js';
 import type { JobPayload } from '../payload/job-payload.js';
 import type { DecodedJob, PayloadCodec } from '../payload/payload-codec.js';
 import { uniqueLockOf, type UniqueLock } from '../unique/should-be-unique.js';
@@ -254,7 +255,8 @@ export class JobRunner {
     return { outcome, name, error };
   }
 
-  // A job of a chain that completed pushes the next one before it is done. When that push
+  // A job of a chain that completed pushes the next one before it is done (with the jobs it added
+  // to its chain during the attempt, which may start one). When that push
   // fails, the attempt counts as failed with the push's error (and is retried): no chain is dropped.
   async #decide(
     payload: JobPayload,
@@ -263,8 +265,10 @@ export class JobRunner {
   ): Promise<{ attempt: AttemptResult; outcome: DeliveryOutcome }> {
     const outcome = decideOutcome(this.#policy(payload), delivery, attempt, this.#options.clock.now());
     const chains = this.#options.chains;
-    if (outcome.type !== 'complete' || payload.chain === undefined || chains === undefined) return { attempt, outcome };
-    const pushed = await chains.advance(payload, this.#where(delivery));
+    const { prepended, appended } = attempt.context;
+    const chain = withAddedJobs(payload.chain, prepended, appended);
+    if (outcome.type !== 'complete' || chain === undefined || chains === undefined) return { attempt, outcome };
+    const pushed = await chains.advance(chain === payload.chain ? payload : { ...payload, chain }, this.#where(delivery));
     if (pushed === undefined) return { attempt, outcome };
     const failed: AttemptResult = { ...attempt, threw: true, error: pushed.error };
     return { attempt: failed, outcome: decideOutcome(this.#policy(payload), delivery, failed, this.#options.clock.now()) };
@@ -309,6 +313,7 @@ export class JobRunner {
     const where = { ...delivery, connection: this.#options.connection };
     const context = new AttemptContext(payload.displayName, where, this.#atomics, this.#progressSink(delivery));
     attachContext(job, context);
+    this.#attachChainControl(job, context);
     const running = this.#dispatcher.runQueued(job, reached);
     const { displayName } = payload;
     const { timeout } = this.#policy(payload);
@@ -334,7 +339,21 @@ export class JobRunner {
       return { context, threw: true, error, timedOut };
     } finally {
       timer?.clear();
+      // Once the attempt ended, adding to the chain throws: nothing would push what was added.
+      attachChainControl(job, undefined);
     }
+  }
+
+  // The jobs a job adds to its chain are written at once (a job that cannot be queued throws in
+  // its handler), and kept on the attempt until it ends.
+  #attachChainControl(job: object, context: AttemptContext): void {
+    const chains = this.#options.chains;
+    if (chains === undefined) return;
+    const place = { connection: this.#options.connection, queue: context.queue };
+    attachChainControl(job, {
+      prepend: (next) => context.prepended.unshift(chains.linkFor(next, place)),
+      append: (next) => context.appended.push(chains.linkFor(next, place)),
+    });
   }
 
   #lost(payload: JobPayload, delivery: Delivery, lost: LostAttempt): AttemptResult {

@@ -1,5 +1,6 @@
 import type { AtomicStore } from '../atomics/atomic-store.js';
 import { InvalidJobOptionError, InvalidJobProgressError, JobMarkedFailedError } from '../errors.js';
+import type { ChainLink } from '../payload/job-payload.js';
 
 const CONTEXT = Symbol.for('epilogue.queueContext');
 
@@ -68,6 +69,10 @@ export class AttemptContext implements QueueContext {
   deleted = false;
   /** What the job failed itself with, when it did. */
   failure: { error: unknown } | undefined;
+  /** The jobs it added with `prependToChain()`, written, in the order they run: pushed after it if it completes. */
+  readonly prepended: ChainLink[] = [];
+  /** The jobs it added with `appendToChain()`, written, in order: they run at the end of its chain. */
+  readonly appended: ChainLink[] = [];
 
   readonly #job: string;
   readonly #progress: ProgressSink | undefined;

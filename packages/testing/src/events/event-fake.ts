@@ -107,9 +107,10 @@ export class EventFake extends RecordingFake<DispatchedEvent, EventMatch> {
    * those of parent classes and matching wildcards included.
    *
    * @param event - The event class or name.
-   * @param listener - The listener class, function or object given to `listen()`.
+   * @param listener - The listener class, function, object or `[Class, 'method']` given to `listen()`.
    * @example
    * events.assertListening(OrderShipped, SendShipmentEmail);
+   * events.assertListening(OrderShipped, [ShipmentNotifications, 'onShipped']);
    */
   assertListening(event: EventMatch, listener: unknown): void {
     const caller = this.caller(this.assertListening);
@@ -119,7 +120,7 @@ export class EventFake extends RecordingFake<DispatchedEvent, EventMatch> {
       throw InvalidExpectationError.forArgument(caller.name, what, listener);
     }
     const listeners = this.#dispatcher.getListeners(event);
-    if (listeners.includes(listener)) return;
+    if (listeners.some((registered) => sameListener(registered, listener))) return;
     const name = typeof event === 'string' ? `'${event}'` : nameOf(event);
     const actual = listeners.map(listenerName);
     const found = listeners.length === 0 ? 'it has no listeners' : `its listeners are ${actual.join(', ')}`;
@@ -141,7 +142,18 @@ function describeRecord(record: DispatchedEvent): string {
   return `'${record.name}'${payload} (${record.method})`;
 }
 
+// The same listener, as given to listen(); `[Class, 'method']` equals another list of the same two.
+function sameListener(registered: unknown, expected: unknown): boolean {
+  if (registered === expected) return true;
+  return isPair(registered) && isPair(expected) && registered[0] === expected[0] && registered[1] === expected[1];
+}
+
+function isPair(value: unknown): value is readonly [unknown, unknown] {
+  return Array.isArray(value) && value.length === 2 && typeof value[0] === 'function' && typeof value[1] === 'string';
+}
+
 function listenerName(listener: unknown): string {
+  if (isPair(listener)) return `[${listenerName(listener[0])}, '${String(listener[1])}']`;
   if (typeof listener === 'function') return listener.name || 'an anonymous function';
   if (typeof listener === 'object' && listener !== null) return `a ${listener.constructor?.name ?? 'listener'} object`;
   return String(listener);

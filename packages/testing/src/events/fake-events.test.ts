@@ -211,6 +211,15 @@ describe('event assertions', () => {
     fake.assertListening(OrderCancelled, audit);
   });
 
+  it("assertListening takes [Class, 'method'] as listen() does, comparing the class and the method", async () => {
+    const { fake, events } = await scenario();
+    events.listen(OrderShipped, [UpdateWarehouse, 'handle']);
+    fake.assertListening(OrderShipped, [UpdateWarehouse, 'handle']);
+    expect(failureOf(() => fake.assertListening(OrderCancelled, [UpdateWarehouse, 'handle'])).message).toMatch(
+      /^Expected \[UpdateWarehouse, 'handle'\] to listen to OrderCancelled, but its listeners are /,
+    );
+  });
+
   it('assertListening fails naming the listeners there are', async () => {
     const { fake } = await scenario();
     const error = failureOf(() => fake.assertListening(OrderShipped, UpdateWarehouse));

@@ -45,19 +45,21 @@ export const queueRetry: Command = {
     withFailedJobs(context, queueRetry.name, async (failed, connection) => {
       const ids = await idsToRetry(context.positionals, failed);
       if (ids.length === 0) context.output.note(`No failed jobs to retry on the "${connection}" connection.`);
-      return forEachId(ids, context.output, async (id) => {
-        const record = (await failed.show(id)) ?? notFound(id);
-        await failed.retry(id);
-        const name = jobName(record);
-        context.output.print(`Retried ${name} (${id}) onto the "${record.queue}" queue.`, {
-          event: 'retried',
-          id,
-          name,
-          queue: record.queue,
-        });
-      });
+      return forEachId(ids, context.output, (id) => retryFailedJob(failed, id, context.output));
     }),
 };
+
+/**
+ * Pushes one failed job back onto its queue and says so.
+ *
+ * @throws {FailedJobNotFoundError} When no failed job has this id.
+ */
+export async function retryFailedJob(failed: FailedJobs, id: string, output: CliOutput): Promise<void> {
+  const record = (await failed.show(id)) ?? notFound(id);
+  await failed.retry(id);
+  const name = jobName(record);
+  output.print(`Retried ${name} (${id}) onto the "${record.queue}" queue.`, { event: 'retried', id, name, queue: record.queue });
+}
 
 /** `epilogue queue:forget <id...>`: deletes failed jobs. */
 export const queueForget: Command = {
@@ -171,7 +173,7 @@ async function idsToRetry(positionals: readonly string[], failed: FailedJobs): P
 }
 
 /** Runs `action` for each id; an error is printed and the others still run. Exit code 1 if any failed. */
-async function forEachId(
+export async function forEachId(
   ids: readonly string[],
   output: CliOutput,
   action: (id: string) => Promise<void>,

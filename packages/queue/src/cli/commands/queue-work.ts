@@ -4,7 +4,7 @@ import { appOption, connectionOption, jsonOption, type Command, type CommandCont
 import { loadApp } from '../load-app.js';
 import {
   listOption,
-  numberOption,
+  amountOption,
   secondsListOption,
   secondsOption,
   stringOption,
@@ -122,7 +122,7 @@ function workerOptions({ options }: CommandContext): WorkerOptions & { stopTimeo
     tries: wholeNumberOption(options, 'tries', true),
     backoff: secondsListOption(options, 'backoff'),
     timeout: secondsOption(options, 'timeout'),
-    memory: numberOption(options, 'memory', 'megabytes'),
+    memory: amountOption(options, 'memory', 'megabytes'),
     sleep: secondsOption(options, 'sleep'),
     rest: secondsOption(options, 'rest', true),
   };
