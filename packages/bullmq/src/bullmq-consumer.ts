@@ -137,7 +137,7 @@ export class BullMQConsumer implements Consumer {
     // Every slot busy: only a settled job can change anything. Markers are left to consumers
     // that have room.
     if (this.#running.size >= this.#options.concurrency) return woken;
-    const wait = Math.min(this.#parts.blockTimeoutMs, Math.max(0, this.#dueAt - Date.now()));
+    const wait = Math.min(this.#blockTimeoutMs, Math.max(0, this.#dueAt - Date.now()));
     if (wait === 0) {
       this.#dueAt = Infinity;
       this.#wake = undefined;
@@ -161,7 +161,7 @@ export class BullMQConsumer implements Consumer {
   #waitForMarker(): Promise<unknown> {
     if (this.#marker !== undefined) return this.#marker;
     const keys = this.#parts.fetchers.map((fetcher) => fetcher.markerKey);
-    const seconds = this.#parts.blockTimeoutMs / 1000;
+    const seconds = this.#blockTimeoutMs / 1000;
     this.#marker = this.#parts.blocking.bzpopmin(...keys, seconds).then(
       (popped) => {
         this.#marker = undefined;
@@ -181,6 +181,11 @@ export class BullMQConsumer implements Consumer {
       },
     );
     return this.#marker;
+  }
+
+  // The consumer's `sleepMs` (a worker's --sleep) in place of the driver's block timeout.
+  get #blockTimeoutMs(): number {
+    return this.#options.sleepMs ?? this.#parts.blockTimeoutMs;
   }
 
   #drain(): void {
@@ -275,7 +280,9 @@ function deliveryOf(job: StoredJob, queue: string): Delivery {
   const data = job.data as Partial<StoredData> | null | undefined;
   const body = typeof data?.body === 'string' ? data.body : String(JSON.stringify(data ?? null));
   const exceptions = Number.isSafeInteger(data?.exceptions) ? (data!.exceptions as number) : 0;
-  return { id: job.id!, queue, body, attempts: job.attemptsStarted, exceptions };
+  // The job's progress is BullMQ's, which dashboards show.
+  const progress = (percent: number) => job.updateProgress(percent);
+  return { id: job.id!, queue, body, attempts: job.attemptsStarted, exceptions, progress };
 }
 
 // What BullMQ's failed set shows: the error's message (with its code) as the failed reason, and

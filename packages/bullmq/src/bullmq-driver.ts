@@ -13,6 +13,7 @@ import {
   type FailedJobStore,
   type PushReceipt,
   type QueueDriver,
+  type WaitingJobs,
 } from '@epilogue/queue';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -215,6 +216,40 @@ export class BullMQDriver implements QueueDriver {
     return this.#queue(queue).getJobCountByTypes('waiting', 'prioritized', 'delayed');
   }
 
+  /**
+   * What waits on every queue under the prefix: the queues are found by their BullMQ meta keys
+   * (`<prefix>:<queue>:meta`, written with a queue's first job), then counted in one round trip.
+   */
+  async waiting(): Promise<WaitingJobs[]> {
+    if (this.#closed) throw DriverClosedError.forDriver('BullMQDriver');
+    if (this.#producer.status !== 'ready') await this.#connected();
+    const head = `${this.prefix}:`;
+    const queues: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.#producer.scan(cursor, 'MATCH', `${globEscape(head)}*:meta`, 'COUNT', 1000);
+      for (const key of keys) queues.push(key.slice(head.length, -':meta'.length));
+      cursor = next;
+    } while (cursor !== '0');
+    const counts = this.#producer.multi();
+    for (const queue of queues) {
+      const key = `${head}${queue}:`;
+      counts.llen(`${key}wait`).zcard(`${key}prioritized`).zcard(`${key}delayed`).zrange(`${key}delayed`, 0, 0, 'WITHSCORES');
+    }
+    const replies = ((await counts.exec()) ?? []).map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    });
+    return queues.flatMap((queue, i) => {
+      const [wait, prioritized, delayed, first] = replies.slice(i * 4, i * 4 + 4) as [number, number, number, string[]];
+      const ready = wait + prioritized;
+      if (ready + delayed === 0) return [];
+      // BullMQ scores a delayed job by its due time × 0x1000 plus a counter.
+      const nextDueAt = first.length === 2 ? Math.floor(Number(first[1]) / 0x1000) : undefined;
+      return [{ queue, ready, delayed, ...(nextDueAt === undefined ? {} : { nextDueAt }) }];
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -302,6 +337,11 @@ export class BullMQDriver implements QueueDriver {
 function isRedisClient(connection: RedisOptions | Redis): connection is Redis {
   const client = connection as Partial<Redis>;
   return typeof client.duplicate === 'function' && typeof client.options === 'object' && client.options !== null;
+}
+
+// A key prefix as a SCAN pattern that matches it literally.
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`);
 }
 
 function checkOptions(options: BullMQDriverOptions): void {

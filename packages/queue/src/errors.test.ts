@@ -14,6 +14,7 @@ describe('errors', () => {
       E_PAYLOAD_TOO_LARGE: [queue.InvalidPayloadError.tooLarge(2, 1)],
       E_PAYLOAD_SIGNATURE: [queue.InvalidPayloadError.badSignature('x')],
       E_INVALID_JOB_OPTION: [queue.InvalidJobOptionError.forOption('Job', 'tries', 'a number', 'x')],
+      E_INVALID_JOB_PROGRESS: [queue.InvalidJobProgressError.forValue('Job', 101)],
       E_MAX_ATTEMPTS_EXCEEDED: [queue.MaxAttemptsExceededError.forJob('Job', 2), queue.MaxAttemptsExceededError.expired('Job', 2, new Date(0))],
       E_JOB_TIMED_OUT: [queue.JobTimedOutError.after('Job', 1)],
       E_JOB_MARKED_FAILED: [queue.JobMarkedFailedError.forJob('Job')],

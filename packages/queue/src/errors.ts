@@ -190,6 +190,23 @@ export class InvalidJobOptionError extends EpilogueError {
 }
 
 /**
+ * Thrown by `this.progress(percent)` in a job (`QueuedJob`) when the value is not a number from
+ * 0 to 100, wherever the job runs.
+ */
+export class InvalidJobProgressError extends EpilogueError {
+  /**
+   * @param job - The job's display name.
+   * @param value - What it reported.
+   */
+  static forValue(job: string, value: unknown): InvalidJobProgressError {
+    return new InvalidJobProgressError(
+      'E_INVALID_JOB_PROGRESS',
+      `${job}.progress() takes a percentage, a number from 0 to 100 such as this.progress(50); got ${describe(value)}.`,
+    );
+  }
+}
+
+/**
  * The error a job fails with when it ran out of attempts or its `retryUntil` time passed before
  * its next attempt. A worker reports it (`phase: 'job'`), as Laravel reports its
  * `MaxAttemptsExceededException`, besides passing it to the job's `failed()` hook and the failed store.

@@ -53,6 +53,7 @@ export type {
   DriverPushOptions,
   PushReceipt,
   QueueDriver,
+  WaitingJobs,
 } from './driver/queue-driver.js';
 export { SyncDriver } from './driver/sync-driver.js';
 export type { SyncDriverOptions } from './driver/sync-driver.js';
@@ -64,6 +65,7 @@ export {
   FailedJobNotFoundError,
   InvalidJobMiddlewareError,
   InvalidJobOptionError,
+  InvalidJobProgressError,
   InvalidPayloadError,
   InvalidQueueConfigError,
   InvalidRateLimitError,
@@ -118,17 +120,19 @@ export type { LongTimer } from './timers.js';
 export { isShouldBeUnique, ShouldBeUnique, ShouldBeUniqueUntilProcessing } from './unique/should-be-unique.js';
 export type { UniqueJob } from './unique/should-be-unique.js';
 export { JobRunner } from './worker/job-runner.js';
-export type { JobRunnerOptions, LostAttempt, RunReport } from './worker/job-runner.js';
+export type { AttemptDefaults, JobRunnerOptions, LostAttempt, RunHooks, RunReport } from './worker/job-runner.js';
 export { queueContext } from './worker/queue-context.js';
 export type { QueueContext } from './worker/queue-context.js';
 export { QueuedJob } from './worker/queued-job.js';
-export { Worker } from './worker/worker.js';
+export { STOP_WHEN_EMPTY_HORIZON_MS, Worker } from './worker/worker.js';
 export type { WorkerOptions, WorkerStopReason, WorkerSummary } from './worker/worker.js';
 export { WorkerEvents } from './worker/worker-events.js';
 export type {
   JobFinished,
+  JobProgress,
   JobStarted,
   JobStatus,
   WorkerEventListener,
   WorkerEventMap,
+  WorkerWaiting,
 } from './worker/worker-events.js';

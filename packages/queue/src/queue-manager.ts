@@ -19,7 +19,7 @@ import { QueueEvents, type QueueEventListener, type QueueEventMap } from './queu
 import { jobRegistry } from './registry/job-registry.js';
 import { uniqueLockOf } from './unique/should-be-unique.js';
 import { messagingAttributes } from './telemetry/messaging.js';
-import { JobRunner } from './worker/job-runner.js';
+import { JobRunner, type AttemptDefaults } from './worker/job-runner.js';
 
 /**
  * How many attempts in a row a job gets on a connection that runs jobs on push (sync), whatever
@@ -193,8 +193,9 @@ export class QueueManager implements QueueConnectionResolver {
    *
    * @param connection - The connection's name, for contexts and reports.
    * @param inline - Run in the caller's scope (sync) rather than a job scope of its own.
+   * @param defaults - A worker's `tries`, `backoff` and `timeout` for jobs that set none.
    */
-  createRunner(connection: string, inline = false): JobRunner {
+  createRunner(connection: string, inline = false, defaults?: AttemptDefaults): JobRunner {
     const maxAttempts = inline ? SYNC_MAX_ATTEMPTS : undefined;
     return new JobRunner(this.#app, {
       connection,
@@ -204,6 +205,7 @@ export class QueueManager implements QueueConnectionResolver {
       chains: this.chains,
       inline,
       maxAttempts,
+      defaults,
     });
   }
 

@@ -48,6 +48,36 @@ describe('the epilogue bin', () => {
     expect(lines.at(-1)).toEqual({ event: 'stopped', reason: 'empty', jobs: 3 });
   });
 
+  it("writes the JSON lines to --json=fd:3, where the jobs' own console.log lines do not go", async () => {
+    const child = spawn(process.execPath, [BIN, 'queue:work', '--app', APP, '--stop-when-empty', '--json=fd:3'], {
+      cwd: repositoryRoot,
+      env: { ...process.env, EPILOGUE_APP: undefined, EPILOGUE_FIXTURE_JOBS: '2', EPILOGUE_FIXTURE_LOG: '1' },
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    let records = '';
+    child.stdout!.on('data', (chunk) => (out += chunk));
+    child.stderr!.on('data', (chunk) => (err += chunk));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk) => (records += chunk));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    expect(await closed).toBe(0);
+    expect(err).toBe('');
+    expect(out).toContain('greeting 1\n');
+    expect(out).toContain('greeting 2\n');
+    expect(out).toContain('Worker stopped: the queues are empty (2 job(s) run).');
+    const lines = jsonLinesOf(records);
+    expect(lines.map((line) => line.event)).toEqual([
+      'started',
+      'processing',
+      'processed',
+      'processing',
+      'processed',
+      'stopped',
+    ]);
+  });
+
   it('lets the running job finish on SIGTERM, then exits 0', async () => {
     const gate = join(dir, 'gate');
     const run = epilogue(['queue:work', '--app', APP, '--json'], { EPILOGUE_FIXTURE_GATE: gate });

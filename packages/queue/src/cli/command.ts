@@ -11,6 +11,11 @@ export interface CliOption {
   readonly short?: string;
   /** How the help names its value: `<n>`. */
   readonly value?: string;
+  /**
+   * For a flag (`boolean`) that may also be given a value with `=`: `--json` or
+   * `--json=stderr`. Its value is then `true` or the string after `=`.
+   */
+  readonly optionalValue?: boolean;
   /** What it does, for the help. */
   readonly description: string;
 }
@@ -70,11 +75,15 @@ export const connectionOption: CliOption = {
   description: "The queue connection (default: the app's default connection)",
 };
 
-/** `--json`. */
+/** `--json`, `--json=<where>`: see `JsonDestination`. */
 export const jsonOption: CliOption = {
   name: 'json',
   type: 'boolean',
-  description: 'Print one JSON object per line (NDJSON) instead of text',
+  value: '[=<where>]',
+  optionalValue: true,
+  description:
+    'Print one JSON object per line (NDJSON) instead of text; =stderr, =fd:<n> or =<file> send them ' +
+    'there and keep the text on stdout',
 };
 
 /** `--help`, which every command takes. */

@@ -74,6 +74,14 @@ describe('epilogue queue:failed', () => {
     ]);
   });
 
+  it('writes its records to stderr with --json=stderr, the table staying on stdout', async () => {
+    const [first, second] = await failTwo();
+    const { code, out, err } = await cli(['queue:failed', '--json=stderr']);
+    expect(code).toBe(0);
+    expect(linesOf(out)[0]).toMatch(/^ID +QUEUE +JOB +FAILED AT +EXCEPTION$/);
+    expect(jsonLinesOf(err).map((record) => record.id)).toEqual([first, second]);
+  });
+
   it('says so when there are no failed jobs, and prints nothing with --json', async () => {
     const none = 'No failed jobs on the "memory" connection.\n';
     expect(await cli(['queue:failed'])).toEqual({ code: 0, out: none, err: '' });

@@ -15,8 +15,8 @@ export function cliHelp(commands: readonly Command[]): string {
     'Without --app, the app module is the EPILOGUE_APP environment variable, else the',
     '"epilogue": { "app": "./dist/app.js" } field of the nearest package.json (relative to it).',
     '',
-    'Exit codes: 0 done; 1 an error or a bad command line; 130 or 143 when a second SIGINT or',
-    'SIGTERM cut queue:work short.',
+    'Exit codes: 0 done; 1 an error or a bad command line; 12 when queue:work stopped for --memory;',
+    '130 or 143 when a second SIGINT or SIGTERM cut queue:work short.',
     '',
   ].join('\n');
 }
@@ -38,6 +38,7 @@ export function commandHelp(command: Command): string {
 }
 
 function optionLabel(option: CliOption): string {
-  const long = `--${option.name}${option.value === undefined ? '' : ` ${option.value}`}`;
+  const value = option.value === undefined ? '' : option.optionalValue ? option.value : ` ${option.value}`;
+  const long = `--${option.name}${value}`;
   return option.short === undefined ? `    ${long}` : `-${option.short}, ${long}`;
 }

@@ -20,11 +20,23 @@ export function parseCommandLine(command: Command, args: readonly string[]): Par
     const { name, type, short } = option;
     options[name] = short === undefined ? { type } : { type, short };
   }
+  // `--json=stderr`: parseArgs has no flag that may take a value, so those are read here.
+  const given: Record<string, string> = {};
+  const rest: string[] = [];
+  for (const [i, arg] of args.entries()) {
+    const flag = arg.startsWith('--') && arg.includes('=') ? flagWithValue(command, arg) : undefined;
+    if (arg === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    if (flag === undefined) rest.push(arg);
+    else given[flag] = arg.slice(flag.length + 3);
+  }
   try {
     const allowPositionals = command.positionals;
-    const { values, positionals } = parseArgs({ args: [...args], options, strict: true, allowPositionals });
+    const { values, positionals } = parseArgs({ args: rest, options, strict: true, allowPositionals });
     // No option is `multiple`, so no value is an array.
-    return { options: values as CliOptionValues, positionals };
+    return { options: { ...(values as CliOptionValues), ...given }, positionals };
   } catch (error) {
     if (!isParseArgsError(error)) throw error;
     // parseArgs' first sentence names the problem ("Unknown option '--foo'"); the rest is advice
@@ -34,16 +46,16 @@ export function parseCommandLine(command: Command, args: readonly string[]): Par
 }
 
 /**
- * The value of a whole-number option (≥ 1), if given.
+ * The value of a whole-number option (≥ 1, or ≥ 0 too with `allowZero`), if given.
  *
- * @throws {CliUsageError} When it is not a whole number ≥ 1.
+ * @throws {CliUsageError} When it is not such a whole number.
  */
-export function wholeNumberOption(options: CliOptionValues, name: string): number | undefined {
+export function wholeNumberOption(options: CliOptionValues, name: string, allowZero = false): number | undefined {
   const text = stringOption(options, name);
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
-    throw CliUsageError.invalidOption(`--${name}`, 'a whole number ≥ 1', text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || (value === 0 && !allowZero)) {
+    throw CliUsageError.invalidOption(`--${name}`, `a whole number ${allowZero ? '≥ 0' : '≥ 1'}`, text);
   }
   return value;
 }
@@ -58,19 +70,40 @@ export function secondsOption(options: CliOptionValues, name: string, allowZero 
 }
 
 /**
- * The value of an option that counts `unit` (`seconds`, `hours`), if given: a number above 0
- * (or 0 too, with `allowZero`).
+ * The value of an option that counts `unit` (`seconds`, `hours`, `megabytes`), if given: a
+ * number above 0 (or 0 too, with `allowZero`).
  *
  * @throws {CliUsageError} When it is not such a number.
  */
 export function amountOption(options: CliOptionValues, name: string, unit: string, allowZero = false): number | undefined {
   const text = stringOption(options, name);
   if (text === undefined) return undefined;
-  const value = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
+  const value = parseAmount(text);
+  if (value === undefined || (value === 0 && !allowZero)) {
     throw CliUsageError.invalidOption(`--${name}`, `a number of ${unit} ${allowZero ? '≥ 0' : '> 0'}`, text);
   }
   return value;
+}
+
+/**
+ * The value of an option that is seconds or a comma-separated list of them (`--backoff 5,30`), if given.
+ *
+ * @throws {CliUsageError} When an item is not a number of seconds ≥ 0.
+ */
+export function secondsListOption(options: CliOptionValues, name: string): number[] | undefined {
+  const text = stringOption(options, name);
+  if (text === undefined) return undefined;
+  const values = text.split(',').map(parseAmount);
+  if (values.some((value) => value === undefined)) {
+    throw CliUsageError.invalidOption(`--${name}`, 'seconds ≥ 0, or a comma-separated list of them such as 5,30', text);
+  }
+  return values as number[];
+}
+
+// A finite number ≥ 0 written out, or undefined.
+function parseAmount(text: string): number | undefined {
+  const value = text.trim() === '' ? NaN : Number(text);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 /**
@@ -92,6 +125,12 @@ export function listOption(options: CliOptionValues, name: string): string[] | u
 export function stringOption(options: CliOptionValues, name: string): string | undefined {
   const value = options[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+// The name of the flag `--name=value` sets, when the command has such a flag with an optional value.
+function flagWithValue(command: Command, arg: string): string | undefined {
+  const name = arg.slice(2, arg.indexOf('='));
+  return command.options.some((option) => option.name === name && option.optionalValue === true) ? name : undefined;
 }
 
 function isParseArgsError(error: unknown): error is { message: string } {

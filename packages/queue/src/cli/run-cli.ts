@@ -1,6 +1,6 @@
 import { CliUsageError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
-import { CliOutput } from './cli-output.js';
+import { CliOutput, jsonDestination } from './cli-output.js';
 import type { Command } from './command.js';
 import { batchCommands } from './commands/batch-commands.js';
 import { queueFailed, queueFlush, queueForget, queueRetry } from './commands/failed-job-commands.js';
@@ -28,12 +28,17 @@ const COMMANDS: readonly Command[] = [queueWork, queueFailed, queueRetry, queueF
  * });
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const output = new CliOutput(io, argv.includes('--json'));
+  // Until the destination is known (and opened), errors take the form --json asks for on stderr.
+  const asked = ['--json', '--json=stdout', '--json=stderr'].some((form) => argv.includes(form));
+  let output = new CliOutput(io, asked);
   try {
+    output = new CliOutput(io, jsonDestination(argv));
     return await dispatch(argv, io, output);
   } catch (error) {
     output.error(error);
     return 1;
+  } finally {
+    output.close();
   }
 }
 

@@ -14,6 +14,7 @@ import type {
   DriverPushOptions,
   PushReceipt,
   QueueDriver,
+  WaitingJobs,
 } from './queue-driver.js';
 
 /** Options of `new MemoryDriver()`. */
@@ -112,6 +113,23 @@ export class MemoryDriver implements QueueDriver {
   async size(queue: string): Promise<number> {
     const delayed = this.#delayed.filter((job) => job.queue === queue).length;
     return (this.#ready.get(queue)?.length ?? 0) + delayed;
+  }
+
+  async waiting(): Promise<WaitingJobs[]> {
+    const queues = new Map<string, { ready: number; delayed: number; nextDueAt?: number }>();
+    const entry = (queue: string) => {
+      let found = queues.get(queue);
+      if (found === undefined) queues.set(queue, (found = { ready: 0, delayed: 0 }));
+      return found;
+    };
+    for (const [queue, jobs] of this.#ready) if (jobs.length > 0) entry(queue).ready = jobs.length;
+    // Sorted by availableAt: a queue's first delayed job met is its earliest.
+    for (const job of this.#delayed) {
+      const found = entry(job.queue);
+      found.nextDueAt ??= job.availableAt;
+      found.delayed++;
+    }
+    return [...queues].map(([queue, counts]) => ({ queue, ...counts }));
   }
 
   async close(): Promise<void> {

@@ -58,6 +58,12 @@ export interface Delivery {
   readonly attempts: number;
   /** How many earlier attempts ended with an exception (as last reported in a `release` outcome). */
   readonly exceptions: number;
+  /**
+   * Stores the job's progress, a percentage from 0 to 100, where the driver keeps it (the BullMQ
+   * driver: `job.updateProgress()`, which dashboards show). Called with checked values only, while
+   * the attempt runs. A driver that keeps no progress leaves it out.
+   */
+  readonly progress?: (percent: number) => Promise<void> | void;
 }
 
 /**
@@ -80,6 +86,18 @@ export type DeliveryOutcome =
  */
 export type DeliveryHandler = (delivery: Delivery) => Promise<DeliveryOutcome>;
 
+/** What waits on one queue: see `QueueDriver.waiting()`. */
+export interface WaitingJobs {
+  /** The queue's name. */
+  readonly queue: string;
+  /** How many jobs are ready to run now. */
+  readonly ready: number;
+  /** How many wait for a time (dispatched with a delay, or released to retry after a backoff). */
+  readonly delayed: number;
+  /** When the earliest delayed job is due, in milliseconds since the epoch; absent when none is delayed. */
+  readonly nextDueAt?: number;
+}
+
 /** Options of `consume()`. */
 export interface ConsumeOptions {
   /** How many jobs may run at once for this consumer (≥ 1). */
@@ -89,6 +107,12 @@ export interface ConsumeOptions {
    * ready on its queues (delayed jobs do not count). Called again only after it received a job.
    */
   onDrained?: () => void;
+  /**
+   * For a driver that polls its storage: how long to wait, in milliseconds, before it looks for
+   * a job again when none was ready (the BullMQ driver: the longest blocking wait, in place of its
+   * `blockTimeoutMs`). A driver woken by pushes (memory) ignores it. Default: the driver's own.
+   */
+  sleepMs?: number;
   /**
    * Receives errors the driver could not attach to a job outcome (a failed store that could not
    * be written, a lost connection...). The driver keeps consuming.
@@ -164,6 +188,14 @@ export interface QueueDriver {
 
   /** How many jobs wait on `queue`, ready or delayed (running jobs are not counted). */
   size(queue: string): Promise<number>;
+
+  /**
+   * What waits on every queue of the connection, including queues no worker takes from: one
+   * entry per queue with at least one job ready or delayed (running jobs are not counted). A
+   * worker uses it to say where jobs wait that it does not serve, and, with `stopWhenEmpty`, to
+   * wait for a delayed job due soon. A driver that cannot list its queues leaves it out.
+   */
+  waiting?(): Promise<WaitingJobs[]>;
 
   /** Stops every consumer (as their `stop()` does), then releases the driver's resources. */
   close(): Promise<void>;

@@ -120,5 +120,29 @@ export function describeStorageDriver(t: TestRunner, driver: () => QueueDriver, 
     await until('a delivery', () => deliveries.length === 1);
     await until('drained again', () => drained === 2);
   });
-}
 
+  it('lists what waits on every queue in waiting(), ready and delayed, when it has the method', async () => {
+    const d = driver();
+    if (d.waiting === undefined) return;
+    assert.deepEqual(await d.waiting(), []);
+    const pushed = Date.now();
+    await d.push('a', { queue: 'default' });
+    await d.push('b', { queue: 'default', delayMs: 5000 });
+    await d.push('c', { queue: 'images' });
+    await d.push('d', { queue: 'images' });
+    await d.push('e', { queue: 'later', delayMs: 3000 });
+    await d.push('f', { queue: 'later', delayMs: 9000 });
+    const waiting = [...(await d.waiting())].sort((x, y) => x.queue.localeCompare(y.queue));
+    assert.deepEqual(
+      waiting.map(({ queue, ready, delayed }) => ({ queue, ready, delayed })),
+      [
+        { queue: 'default', ready: 1, delayed: 1 },
+        { queue: 'images', ready: 2, delayed: 0 },
+        { queue: 'later', ready: 0, delayed: 2 },
+      ],
+    );
+    assert.equal(waiting[1].nextDueAt, undefined);
+    const due = waiting[2].nextDueAt ?? 0;
+    assert.ok(due >= pushed + 2990 && due <= Date.now() + 3010, `the earliest due at +${due - pushed} ms`);
+  });
+}

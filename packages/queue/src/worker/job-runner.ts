@@ -12,7 +12,7 @@ import type { DecodedJob, PayloadCodec } from '../payload/payload-codec.js';
 import { uniqueLockOf, type UniqueLock } from '../unique/should-be-unique.js';
 import { recordAttempt, messagingAttributes } from '../telemetry/messaging.js';
 import { setLongTimeout, type LongTimer } from '../timers.js';
-import { AttemptContext, attachContext } from './queue-context.js';
+import { AttemptContext, attachContext, type ProgressSink } from './queue-context.js';
 import { decideOutcome, exceededBeforeAttempt, type AttemptResult } from './retry-policy.js';
 
 /** How the runner should behave. */
@@ -44,6 +44,31 @@ export interface JobRunnerOptions {
    * retried until a far `retryUntil` cannot hold the dispatching request in a loop. Default: none.
    */
   maxAttempts?: number;
+  /**
+   * A worker's defaults for the jobs that declare no `tries`, `backoff` or `timeout` of their
+   * own (`--tries`, `--backoff`, `--timeout`); a job's own settings win. Default: none (a job
+   * without `tries` gets 1 try, without `backoff` no wait, without `timeout` no limit).
+   */
+  defaults?: AttemptDefaults;
+}
+
+/** Worker-wide defaults for the jobs that do not set these options themselves. */
+export interface AttemptDefaults {
+  /** How many attempts a job may take (0: no limit). */
+  readonly tries?: number;
+  /** Seconds to wait before each retry: `[5, 30]` waits 5 s after the first attempt, then 30 s. */
+  readonly backoff?: readonly number[];
+  /** Seconds an attempt may run before it is abandoned with `JobTimedOutError`. */
+  readonly timeout?: number;
+}
+
+/** Callbacks of one `JobRunner.run()`. */
+export interface RunHooks {
+  /**
+   * Called once the payload was read, before the attempt (or the refusal of a payload that
+   * cannot be read), with the job's display name or `(unreadable payload)`.
+   */
+  readonly onStart?: (name: string) => void;
 }
 
 /**
@@ -108,10 +133,12 @@ export class JobRunner {
   /**
    * Runs one delivery.
    *
+   * @param delivery - The job as the driver delivered it.
+   * @param hooks - Called as the attempt starts.
    * @returns The outcome for the driver, with the job's name and error for reports.
    */
-  run(delivery: Delivery): Promise<RunReport> {
-    return this.#run(delivery, undefined);
+  run(delivery: Delivery, hooks: RunHooks = {}): Promise<RunReport> {
+    return this.#run(delivery, undefined, hooks);
   }
 
   /**
@@ -126,18 +153,20 @@ export class JobRunner {
    * @returns The outcome for the driver, with the job's name and error for reports.
    */
   runLost(delivery: Delivery, lost: LostAttempt): Promise<RunReport> {
-    return this.#run(delivery, lost);
+    return this.#run(delivery, lost, {});
   }
 
-  async #run(delivery: Delivery, lost: LostAttempt | undefined): Promise<RunReport> {
+  async #run(delivery: Delivery, lost: LostAttempt | undefined, hooks: RunHooks): Promise<RunReport> {
     let decoded: DecodedJob;
     try {
       decoded = this.#options.codec.decode(delivery.body);
     } catch (error) {
+      hooks.onStart?.(UNREADABLE);
       // A refused payload is never executed: it goes to the failed store with the reason.
       if (!this.#options.inline) this.#app.report(error, { ...this.#where(delivery), phase: 'queue-payload' });
       return { outcome: { type: 'fail', error }, name: UNREADABLE, error };
     }
+    hooks.onStart?.(decoded.payload.displayName);
     return this.#traced(decoded, delivery, lost);
   }
 
@@ -193,7 +222,7 @@ export class JobRunner {
         ? undefined
         : delivery.attempts > maxAttempts
         ? MaxAttemptsExceededError.forJob(name, maxAttempts)
-        : exceededBeforeAttempt(payload, delivery.attempts, this.#options.clock.now());
+        : exceededBeforeAttempt(this.#policy(payload), delivery.attempts, this.#options.clock.now());
     // The lock's key is read once, from the job as it was dispatched; most jobs have none.
     const lock = this.#uniqueLock(job, payload, scope);
     if (exceeded !== undefined) {
@@ -234,7 +263,7 @@ export class JobRunner {
     delivery: Delivery,
     attempt: AttemptResult,
   ): Promise<{ attempt: AttemptResult; outcome: DeliveryOutcome }> {
-    const outcome = decideOutcome(payload, delivery, attempt, this.#options.clock.now());
+    const outcome = decideOutcome(this.#policy(payload), delivery, attempt, this.#options.clock.now());
     const chains = this.#options.chains;
     const { prepended, appended } = attempt.context;
     const chain = withAddedJobs(payload.chain, prepended, appended);
@@ -242,7 +271,21 @@ export class JobRunner {
     const pushed = await chains.advance(chain === payload.chain ? payload : { ...payload, chain }, this.#where(delivery));
     if (pushed === undefined) return { attempt, outcome };
     const failed: AttemptResult = { ...attempt, threw: true, error: pushed.error };
-    return { attempt: failed, outcome: decideOutcome(payload, delivery, failed, this.#options.clock.now()) };
+    return { attempt: failed, outcome: decideOutcome(this.#policy(payload), delivery, failed, this.#options.clock.now()) };
+  }
+
+  // The payload's retry options, with the worker's defaults for those the job left unset. Only
+  // the retry policy and the timeout read them: the payload itself (and a chain's next job) is
+  // left as dispatched.
+  #policy(payload: JobPayload): JobPayload {
+    const defaults = this.#options.defaults;
+    if (defaults === undefined) return payload;
+    return {
+      ...payload,
+      maxTries: payload.maxTries ?? defaults.tries ?? null,
+      backoff: payload.backoff ?? (defaults.backoff === undefined ? null : [...defaults.backoff]),
+      timeout: payload.timeout ?? defaults.timeout ?? null,
+    };
   }
 
   // A job of a batch counts on it once it will not run again: completed or deleted is a success
@@ -268,11 +311,12 @@ export class JobRunner {
     reached: (() => Promise<void>) | undefined,
   ): Promise<AttemptResult> {
     const where = { ...delivery, connection: this.#options.connection };
-    const context = new AttemptContext(payload.displayName, where, this.#atomics);
+    const context = new AttemptContext(payload.displayName, where, this.#atomics, this.#progressSink(delivery));
     attachContext(job, context);
     this.#attachChainControl(job, context);
     const running = this.#dispatcher.runQueued(job, reached);
-    const { timeout, displayName } = payload;
+    const { displayName } = payload;
+    const { timeout } = this.#policy(payload);
     let timer: LongTimer | undefined;
     try {
       const result =
@@ -317,8 +361,22 @@ export class JobRunner {
     const context = new AttemptContext(payload.displayName, where, this.#atomics);
     context.close(lost.timedOut);
     // A job that declares no timeout can only be lost by dying.
-    const error = lost.timedOut ? JobTimedOutError.after(payload.displayName, payload.timeout ?? 0) : lost.error;
+    const error = lost.timedOut ? JobTimedOutError.after(payload.displayName, this.#policy(payload).timeout ?? 0) : lost.error;
     return { context, threw: true, error, timedOut: lost.timedOut };
+  }
+
+  // The driver stores the progress where it can; one that fails to is reported, and the job
+  // goes on.
+  #progressSink(delivery: Delivery): ProgressSink | undefined {
+    const store = delivery.progress;
+    if (store === undefined) return undefined;
+    return async (percent) => {
+      try {
+        await store(percent);
+      } catch (error) {
+        this.#app.report(error, { ...this.#where(delivery), phase: 'queue-progress' });
+      }
+    };
   }
 
   // A unique job's lock is freed once the job will not run again (completed, deleted or failed

@@ -1,5 +1,5 @@
 import type { AtomicStore } from '../atomics/atomic-store.js';
-import { InvalidJobOptionError, JobMarkedFailedError } from '../errors.js';
+import { InvalidJobOptionError, InvalidJobProgressError, JobMarkedFailedError } from '../errors.js';
 import type { ChainLink } from '../payload/job-payload.js';
 
 const CONTEXT = Symbol.for('epilogue.queueContext');
@@ -31,6 +31,29 @@ export interface QueueContext {
   delete(): void;
   /** Fails the job for good with `error`: its `failed()` hook runs and it goes to the failed store. */
   fail(error?: unknown): void;
+  /**
+   * Reports how far the attempt got, a percentage from 0 to 100: the worker prints it and the
+   * driver stores it where it can (BullMQ: `job.updateProgress()`). Resolves once stored; never
+   * rejects (a driver that could not store it reports to the application).
+   *
+   * @throws {InvalidJobProgressError} When `percent` is not a number from 0 to 100.
+   */
+  progress(percent: number): Promise<void>;
+}
+
+/** Where an attempt's progress goes: never rejects. */
+export type ProgressSink = (percent: number) => Promise<void>;
+
+/**
+ * Checks a progress value.
+ *
+ * @param job - The job's display name, for the error.
+ * @throws {InvalidJobProgressError} When `percent` is not a number from 0 to 100.
+ */
+export function checkProgress(job: string, percent: unknown): asserts percent is number {
+  if (typeof percent !== 'number' || !(percent >= 0 && percent <= 100)) {
+    throw InvalidJobProgressError.forValue(job, percent);
+  }
 }
 
 /** The decisions a job took during one attempt, read by the worker when the attempt ends. */
@@ -52,6 +75,7 @@ export class AttemptContext implements QueueContext {
   readonly appended: ChainLink[] = [];
 
   readonly #job: string;
+  readonly #progress: ProgressSink | undefined;
   readonly #abort = new AbortController();
   #closed = false;
 
@@ -59,13 +83,16 @@ export class AttemptContext implements QueueContext {
    * @param job - The job's display name, for errors.
    * @param where - Id, connection, queue and attempt number.
    * @param atomics - The connection's store of locks and counters.
+   * @param progress - Where `progress()` reports to; without it, progress is checked and dropped.
    */
   constructor(
     job: string,
     where: { id: string; connection: string; queue: string; attempts: number },
     atomics: AtomicStore,
+    progress?: ProgressSink,
   ) {
     this.#job = job;
+    this.#progress = progress;
     this.atomics = atomics;
     this.id = where.id;
     this.connection = where.connection;
@@ -90,6 +117,12 @@ export class AttemptContext implements QueueContext {
 
   fail(error?: unknown): void {
     if (!this.#closed) this.failure = { error: error ?? JobMarkedFailedError.forJob(this.#job) };
+  }
+
+  progress(percent: number): Promise<void> {
+    checkProgress(this.#job, percent);
+    if (this.#closed || this.#progress === undefined) return Promise.resolve();
+    return this.#progress(percent);
   }
 
   /** Ends the attempt: later calls (from work that outlived a timeout) change nothing. */

@@ -1,10 +1,12 @@
 import { Job } from '@epilogue/bus';
-import { queueContext } from './queue-context.js';
+import { checkProgress, queueContext } from './queue-context.js';
 
 /**
- * A job that interacts with its queue: inside `handle()` it can read `this.attempts()` and
- * decide to `this.release(delay)`, `this.delete()` or `this.fail(error)`. Run any other way
- * (`dispatchNow`, `dispatchSync` without a queue), `attempts()` is 1 and the others do nothing.
+ * A job that interacts with its queue: inside `handle()` it can read `this.attempts()`, report
+ * `this.progress(percent)` and decide to `this.release(delay)`, `this.delete()` or
+ * `this.fail(error)`. Run any other way (`dispatchNow`, `dispatchSync` without a queue,
+ * `dispatchAfterResponse`), `attempts()` is 1 and the others do nothing (their arguments are
+ * still checked).
  *
  * Its queue options (`tries`, `backoff`, `timeout`, `retryUntil`, `maxExceptions`,
  * `failOnTimeout`) are plain fields, or methods for `backoff` and `retryUntil`; declare
@@ -46,5 +48,27 @@ export abstract class QueuedJob extends Job {
   /** Fails the job for good: its `failed()` hook runs and it goes to the failed store. */
   fail(error?: unknown): void {
     queueContext(this)?.fail(error);
+  }
+
+  /**
+   * Reports how far the job got, as BullMQ's `job.updateProgress()`: a worker prints it
+   * (`epilogue queue:work`) and emits it (`worker.on('progress')`), and the BullMQ driver stores
+   * it on the job, where dashboards show it. Outside a worker (`dispatchNow`, after the
+   * response, the sync connection) the value is checked and nothing else happens. The returned
+   * promise resolves once the value is stored and never rejects, so it need not be awaited.
+   *
+   * @param percent - A number from 0 to 100.
+   * @throws {InvalidJobProgressError} When `percent` is not a number from 0 to 100.
+   * @example
+   * for (const [i, row] of rows.entries()) {
+   *   await importRow(row);
+   *   void this.progress(((i + 1) / rows.length) * 100);
+   * }
+   */
+  progress(percent: number): Promise<void> {
+    const context = queueContext(this);
+    if (context !== undefined) return context.progress(percent);
+    checkProgress(this.constructor.name, percent);
+    return Promise.resolve();
   }
 }

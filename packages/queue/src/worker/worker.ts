@@ -23,10 +23,47 @@ export interface WorkerOptions {
   stopWhenEmpty?: boolean;
   /** How long a stop waits for running jobs before it reports them and returns. Default: 30,000 ms. */
   stopTimeoutMs?: number;
+  /** Attempts for the jobs that declare no `tries` (0: no limit). Default: 1. A job's own `tries` wins. */
+  tries?: number;
+  /**
+   * Seconds to wait before retrying a job that threw, for the jobs that declare no `backoff`:
+   * one number, or one per retry (`[5, 30]`: 5 s, then 30 s for every later retry). Default: 0.
+   */
+  backoff?: number | readonly number[];
+  /** Seconds an attempt may run, for the jobs that declare no `timeout`. Default: no limit. */
+  timeout?: number;
+  /**
+   * Megabytes of resident memory (RSS) above which the worker stops, gracefully, once the job
+   * that ended finds it over: it takes no new job and lets the running ones finish.
+   * `run()` then resolves with reason `'memory'`. Default: no limit.
+   */
+  memory?: number;
+  /**
+   * Seconds to wait before looking for a job again when none was ready, for drivers that poll
+   * (the BullMQ driver: its longest blocking wait); a driver woken by pushes ignores it.
+   * Default: the driver's own.
+   */
+  sleep?: number;
+  /**
+   * Seconds to pause between jobs: a job taken after another ended waits until this long after
+   * that end before it starts. A stop ends the pause, and the job taken runs. Default: 0.
+   */
+  rest?: number;
 }
 
 /** Why a worker stopped. */
-export type WorkerStopReason = 'stopped' | 'max-jobs' | 'max-time' | 'empty' | 'shutdown';
+export type WorkerStopReason = 'stopped' | 'max-jobs' | 'max-time' | 'empty' | 'shutdown' | 'memory';
+
+/**
+ * With `stopWhenEmpty`, how far ahead a worker looks for delayed jobs on its queues before it
+ * stops: one due within this many milliseconds (a job released to retry after its backoff, a
+ * dispatch with a short delay) is waited for; one due later is left for another worker.
+ */
+export const STOP_WHEN_EMPTY_HORIZON_MS = 60_000;
+
+// How soon a drained worker looks again when its queues still show a ready job (one pushed as
+// the driver reported the queues empty, which it is about to deliver).
+const READY_RECHECK_MS = 200;
 
 /** What `worker.run()` resolves to. */
 export interface WorkerSummary {
@@ -40,6 +77,8 @@ export interface WorkerSummary {
    * without waiting for its connections.
    */
   readonly stopTimedOut: boolean;
+  /** For reason `'memory'`: the resident memory (RSS) that was over the limit, in bytes. */
+  readonly rssBytes?: number;
 }
 
 const STATUS: Record<DeliveryOutcome['type'], JobStatus> = {
@@ -81,6 +120,15 @@ export class Worker {
   #stopping: Promise<void> | undefined;
   #taken = 0;
   #ran = 0;
+  #rssBytes: number | undefined;
+  #lastEndedAt: number | undefined;
+  // Jobs this worker released, and when each is due again: what it knows of delayed jobs when its
+  // driver cannot list them (kept only then).
+  readonly #released = new Map<string, number>();
+  #emptyTimer: LongTimer | undefined;
+  #waitingFor: number | undefined;
+  #stopRequested!: () => void;
+  readonly #stopRequestedPromise = new Promise<void>((resolve) => (this.#stopRequested = resolve));
   #maxTimer: LongTimer | undefined;
   #offShutdown: (() => unknown) | undefined;
   #finish!: (summary: WorkerSummary) => void;
@@ -107,7 +155,9 @@ export class Worker {
       );
     }
     checkOptions(options, this.queues);
-    this.#runner = manager.createRunner(this.connection);
+    const { tries, backoff, timeout } = options;
+    const defaults = { tries, backoff: typeof backoff === 'number' ? [backoff] : backoff, timeout };
+    this.#runner = manager.createRunner(this.connection, false, defaults);
   }
 
   /**
@@ -129,10 +179,11 @@ export class Worker {
     if (this.#state !== 'idle') throw new WorkerAlreadyStartedError();
     this.#state = 'running';
     this.#offShutdown = this.#app.onShutdown(() => void this.#stop('shutdown'));
-    const { concurrency = 1, maxTime, stopWhenEmpty = false } = this.#options;
+    const { concurrency = 1, maxTime, stopWhenEmpty = false, sleep } = this.#options;
     this.#consumer = this.#driver.consume(this.queues, this.#handle, {
       concurrency,
-      onDrained: stopWhenEmpty ? () => void this.#stop('empty') : undefined,
+      ...(sleep === undefined ? {} : { sleepMs: sleep * 1000 }),
+      onDrained: stopWhenEmpty ? () => this.#drained() : undefined,
       onError: (error, delivery) =>
         this.#app.report(error, { phase: 'queue-driver', connection: this.connection, id: delivery?.id }),
     });
@@ -156,10 +207,84 @@ export class Worker {
 
   #stop(reason: WorkerStopReason): Promise<void> {
     if (this.#stopping !== undefined) return this.#stopping;
+    this.#stopRequested();
     return (this.#stopping = this.#performStop(reason));
   }
 
+  // With stopWhenEmpty: nothing is ready and nothing runs. The worker stops unless a delayed job
+  // of its queues is due within STOP_WHEN_EMPTY_HORIZON_MS (or a job is ready after all); then it
+  // looks again when that job is due, unless the driver delivered a job meanwhile (it calls
+  // onDrained again once that job ran).
+  #drained(): void {
+    const taken = this.#taken;
+    this.#emptyTimer?.clear();
+    void this.#dueSoon().then((due) => {
+      if (this.#taken !== taken || this.#stopping !== undefined) return;
+      if (due === undefined) return void this.#stop('empty');
+      if (due.at !== undefined && due.at !== this.#waitingFor) {
+        this.#waitingFor = due.at;
+        this.events.emit('waiting', { dueAt: due.at }, this.#reportListenerError);
+      }
+      this.#emptyTimer = setLongTimeout(() => this.#drained(), due.waitMs);
+    });
+  }
+
+  // How long to wait for a job of this worker's queues that is ready or due soon (and when that
+  // delayed job is due); undefined when there is none.
+  async #dueSoon(): Promise<{ waitMs: number; at?: number } | undefined> {
+    const now = Date.now();
+    let dueAt = Infinity;
+    const waiting = await this.#driver.waiting?.().catch((error: unknown) => {
+      this.#app.report(error, { phase: 'queue-driver', connection: this.connection });
+      return undefined;
+    });
+    if (waiting !== undefined) {
+      for (const entry of waiting) {
+        if (!this.queues.includes(entry.queue)) continue;
+        if (entry.ready > 0) return { waitMs: READY_RECHECK_MS };
+        if (entry.nextDueAt !== undefined) dueAt = Math.min(dueAt, entry.nextDueAt);
+      }
+    } else {
+      for (const [id, at] of this.#released) {
+        // Due a while ago and not delivered here again: another worker took it.
+        if (at < now - 1000) this.#released.delete(id);
+        else dueAt = Math.min(dueAt, at);
+      }
+    }
+    if (dueAt - now > STOP_WHEN_EMPTY_HORIZON_MS) return undefined;
+    // A little after it is due, for the driver to deliver it first; one already due but not yet
+    // delivered is looked at again shortly.
+    return { waitMs: Math.max(dueAt - now, 0) + 50, at: dueAt };
+  }
+
+  // With `rest`: a job taken after another ended waits until `rest` seconds after that end, or
+  // until a stop.
+  async #rest(): Promise<void> {
+    const { rest = 0 } = this.#options;
+    if (rest <= 0 || this.#lastEndedAt === undefined) return;
+    const waitMs = this.#lastEndedAt + rest * 1000 - Date.now();
+    if (waitMs <= 0) return;
+    let timer: LongTimer | undefined;
+    const rested = new Promise<void>((resolve) => (timer = setLongTimeout(resolve, waitMs)));
+    try {
+      await Promise.race([rested, this.#stopRequestedPromise]);
+    } finally {
+      timer?.clear();
+    }
+  }
+
+  // With `memory`: once a job ended, a worker over the limit stops taking jobs.
+  #checkMemory(): void {
+    const { memory } = this.#options;
+    if (memory === undefined || this.#stopping !== undefined) return;
+    const rss = process.memoryUsage.rss();
+    if (rss <= memory * 1024 * 1024) return;
+    this.#rssBytes = rss;
+    void this.#stop('memory');
+  }
+
   async #performStop(reason: WorkerStopReason): Promise<void> {
+    this.#emptyTimer?.clear();
     this.#maxTimer?.clear();
     this.#offShutdown?.();
     this.#unwatchDepth?.();
@@ -173,7 +298,8 @@ export class Worker {
       }
     }
     this.#state = 'stopped';
-    this.#finish({ reason, jobs: this.#ran, stopTimedOut });
+    const rss = this.#rssBytes;
+    this.#finish({ reason, jobs: this.#ran, stopTimedOut, ...(rss === undefined ? {} : { rssBytes: rss }) });
   }
 
   readonly #handle = async (delivery: Delivery): Promise<DeliveryOutcome> => {
@@ -181,25 +307,42 @@ export class Worker {
     // hands out another job.
     if (++this.#taken === this.#options.maxJobs) void this.#stop('max-jobs');
     this.#running.add(delivery.id);
+    this.#released.delete(delivery.id);
+    this.#emptyTimer?.clear();
     const { id, queue, attempts } = delivery;
-    this.events.emit('processing', { id, queue, attempts }, this.#reportListenerError);
-    const started = performance.now();
+    let name = '';
+    // The job's progress goes to the worker's listeners, then to the driver.
+    const progress = (percent: number) => {
+      this.events.emit('progress', { id, queue, attempts, name, percent }, this.#reportListenerError);
+      return delivery.progress?.(percent);
+    };
+    const onStart = (named: string) => {
+      name = named;
+      this.events.emit('processing', { id, queue, attempts, name }, this.#reportListenerError);
+    };
     try {
-      const report = await this.#runner.run(delivery);
+      await this.#rest();
+      const started = performance.now();
+      const report = await this.#runner.run({ ...delivery, progress }, { onStart });
       const durationMs = performance.now() - started;
-      const status = STATUS[report.outcome.type];
-      const finished = { id, queue, attempts, name: report.name, status, durationMs, error: report.error };
+      const { outcome } = report;
+      const status = STATUS[outcome.type];
+      const delayMs = outcome.type === 'release' ? outcome.delayMs : undefined;
+      if (delayMs !== undefined && this.#driver.waiting === undefined) this.#released.set(id, Date.now() + delayMs);
+      const finished = { id, queue, attempts, name: report.name, status, durationMs, error: report.error, delayMs };
       this.events.emit('processed', finished, this.#reportListenerError);
-      return report.outcome;
+      return outcome;
     } finally {
       this.#ran++;
       this.#running.delete(delivery.id);
+      this.#lastEndedAt = Date.now();
+      this.#checkMemory();
     }
   };
 }
 
 function checkOptions(options: WorkerOptions, queues: readonly string[]): void {
-  const { concurrency, maxJobs, maxTime, stopTimeoutMs } = options;
+  const { concurrency, maxJobs, maxTime, stopTimeoutMs, tries, backoff, timeout, memory, sleep, rest } = options;
   const problems: string[] = [];
   if (queues.length === 0 || !queues.every((queue) => typeof queue === 'string' && queue !== '')) {
     problems.push('queues must be a non-empty list of queue names');
@@ -216,6 +359,18 @@ function checkOptions(options: WorkerOptions, queues: readonly string[]): void {
   if (stopTimeoutMs !== undefined && !(Number.isFinite(stopTimeoutMs) && stopTimeoutMs >= 0)) {
     problems.push(`stopTimeoutMs must be milliseconds ≥ 0 (got ${stopTimeoutMs})`);
   }
+  if (tries !== undefined && !(Number.isSafeInteger(tries) && tries >= 0)) {
+    problems.push(`tries must be a whole number ≥ 0, 0 for no limit (got ${tries})`);
+  }
+  const backoffs = typeof backoff === 'number' ? [backoff] : backoff;
+  const isSeconds = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  if (backoffs !== undefined && !(Array.isArray(backoffs) && backoffs.length > 0 && backoffs.every(isSeconds))) {
+    problems.push(`backoff must be seconds ≥ 0, or a non-empty list of them (got ${JSON.stringify(backoff)})`);
+  }
+  for (const [name, value] of Object.entries({ timeout, memory, sleep })) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) problems.push(`${name} must be a number > 0 (got ${value})`);
+  }
+  if (rest !== undefined && !isSeconds(rest)) problems.push(`rest must be seconds ≥ 0 (got ${rest})`);
   if (problems.length > 0) throw InvalidQueueConfigError.because(`Worker options: ${problems.join('; ')}.`);
 }
 
