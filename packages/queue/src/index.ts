@@ -59,6 +59,7 @@ export type { SyncDriverOptions } from './driver/sync-driver.js';
 export {
   AppModuleError,
   CliUsageError,
+  DriverCapabilityError,
   DriverClosedError,
   DuplicateJobNameError,
   FailedJobNotFoundError,

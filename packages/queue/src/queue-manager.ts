@@ -12,7 +12,12 @@ import { applicationMemoryStore } from './atomics/memory-atomic-store.js';
 import { QueuedChains } from './chain/queued-chains.js';
 import { systemClock, type Clock } from './clock.js';
 import type { PushReceipt, QueueDriver } from './driver/queue-driver.js';
-import { InvalidJobOptionError, InvalidQueueConfigError, UnknownConnectionError } from './errors.js';
+import {
+  DriverCapabilityError,
+  InvalidJobOptionError,
+  InvalidQueueConfigError,
+  UnknownConnectionError,
+} from './errors.js';
 import { FailedJobs } from './failed/failed-jobs.js';
 import { PayloadCodec, type PayloadCodecOptions } from './payload/payload-codec.js';
 import { QueueEvents, type QueueEventListener, type QueueEventMap } from './queue-events.js';
@@ -178,6 +183,27 @@ export class QueueManager implements QueueConnectionResolver {
    */
   size(queue?: string, connection?: string): Promise<number> {
     return this.driver(connection).size(queue ?? this.defaultQueue);
+  }
+
+  /**
+   * Deletes the jobs that wait on one queue of a connection, ready or delayed: not its running
+   * jobs, not other queues, not the failed store. A unique job deleted this way keeps its lock
+   * until its `uniqueFor` ends, as in Laravel.
+   *
+   * @param queue - The queue; the default queue when omitted.
+   * @param connection - The connection; the default one when omitted.
+   * @returns How many jobs were deleted.
+   * @throws {UnknownConnectionError} For a name that is not configured.
+   * @throws {DriverCapabilityError} When the connection's driver has no `clear()`.
+   */
+  clear(queue?: string, connection?: string): Promise<number> {
+    const name = connection ?? this.defaultConnection;
+    const driver = this.driver(name);
+    if (driver.clear === undefined) {
+      const doing = 'delete the waiting jobs of a queue';
+      throw DriverCapabilityError.missing(driver.constructor.name, name, 'clear()', doing);
+    }
+    return driver.clear(queue ?? this.defaultQueue);
   }
 
   /**
