@@ -25,6 +25,7 @@ import { jobRegistry } from './registry/job-registry.js';
 import { uniqueLockOf } from './unique/should-be-unique.js';
 import { messagingAttributes } from './telemetry/messaging.js';
 import { JobRunner } from './worker/job-runner.js';
+import { signalRestart } from './worker/restart-signal.js';
 
 /**
  * How many attempts in a row a job gets on a connection that runs jobs on push (sync), whatever
@@ -204,6 +205,24 @@ export class QueueManager implements QueueConnectionResolver {
       throw DriverCapabilityError.missing(driver.constructor.name, name, 'clear()', doing);
     }
     return driver.clear(queue ?? this.defaultQueue);
+  }
+
+  /**
+   * Signals every worker of a connection, in every process and on every machine that shares its
+   * store, to finish its running jobs and stop (the reason `restart`), as \`epilogue
+   * queue:restart\` does. The signal is kept in the connection's `atomics()` store: in Redis for
+   * the BullMQ driver; in the application's memory for a driver without a store of its own
+   * (the memory driver), where only workers of this application in this process see it. A worker
+   * started afterwards keeps working.
+   *
+   * @param connection - The connection; the default one when omitted.
+   * @returns When the restart was signalled.
+   * @throws {UnknownConnectionError} For a name that is not configured.
+   */
+  async signalRestart(connection?: string): Promise<Date> {
+    const at = Date.now();
+    await signalRestart(this.atomics(connection), at);
+    return new Date(at);
   }
 
   /**

@@ -23,6 +23,7 @@ const REASONS: Record<WorkerStopReason, string> = {
   'max-time': 'reached --max-time',
   empty: 'the queues are empty',
   shutdown: 'the application shut down',
+  restart: 'queue:restart signalled a restart',
 };
 
 /**
