@@ -40,10 +40,20 @@ export function parseCommandLine(command: Command, args: readonly string[]): Par
  */
 export function wholeNumberOption(options: CliOptionValues, name: string): number | undefined {
   const text = stringOption(options, name);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : wholeNumber(text, `--${name}`);
+}
+
+/**
+ * A whole number ≥ 1 given as text.
+ *
+ * @param text - The text.
+ * @param what - What it is, for the error: `--max`, `the threshold of "images"`.
+ * @throws {CliUsageError} When it is not a whole number ≥ 1.
+ */
+export function wholeNumber(text: string, what: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
-    throw CliUsageError.invalidOption(`--${name}`, 'a whole number ≥ 1', text);
+    throw CliUsageError.invalidOption(what, 'a whole number ≥ 1', text);
   }
   return value;
 }
@@ -54,11 +64,26 @@ export function wholeNumberOption(options: CliOptionValues, name: string): numbe
  * @throws {CliUsageError} When it is not such a number.
  */
 export function secondsOption(options: CliOptionValues, name: string, allowZero = false): number | undefined {
+  return durationOption(options, name, 'seconds', allowZero);
+}
+
+/**
+ * The value of an option in `unit`s (`seconds`, `hours`), if given: a number above 0 (or 0
+ * too, with `allowZero`).
+ *
+ * @throws {CliUsageError} When it is not such a number.
+ */
+export function durationOption(
+  options: CliOptionValues,
+  name: string,
+  unit: string,
+  allowZero = false,
+): number | undefined {
   const text = stringOption(options, name);
   if (text === undefined) return undefined;
   const value = text.trim() === '' ? NaN : Number(text);
   if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
-    throw CliUsageError.invalidOption(`--${name}`, `a number of seconds ${allowZero ? '≥ 0' : '> 0'}`, text);
+    throw CliUsageError.invalidOption(`--${name}`, `a number of ${unit} ${allowZero ? '≥ 0' : '> 0'}`, text);
   }
   return value;
 }
