@@ -1,6 +1,6 @@
 import { Job, ShouldQueue } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
-import { configureQueues, MemoryDriver, Worker, type QueueManager } from '@epilogue/queue';
+import { configureQueues, MemoryAtomicStore, MemoryDriver, Worker, type QueueManager } from '@epilogue/queue';
 
 const ran: string[] = [];
 let gate: { opened: Promise<void>; open: () => void };
@@ -59,6 +59,35 @@ describe('a worker and the restart signal', () => {
     await Note.dispatch('later');
     await expect(secondDone).resolves.toEqual({ reason: 'max-jobs', jobs: 2, stopTimedOut: false });
     expect(ran).toEqual(['gated:start', 'gated:end', 'after', 'later']);
+  });
+
+  it('reports a store it cannot read once per run of failures, and still stops on a later signal', async () => {
+    /** A store in memory that cannot be read while `down` is set, as a store on a server that went away. */
+    class FlakyStore extends MemoryAtomicStore {
+      down = true;
+      reads = 0;
+      override async owner(key: string) {
+        this.reads++;
+        if (this.down) throw new Error('store unreachable');
+        return super.owner(key);
+      }
+    }
+    const atomics = new FlakyStore();
+    const reports: [unknown, Record<string, unknown> | undefined][] = [];
+    const flakyApp = new Application({ report: (error, context) => void reports.push([error, context]) });
+    const driver = Object.assign(new MemoryDriver(), { atomics });
+    const flaky = configureQueues(flakyApp, { default: 'memory', connections: { memory: driver } });
+    const worker = new Worker(flakyApp, { restartCheckMs: 5 });
+    const done = worker.run();
+    while (atomics.reads < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+
+    expect(reports).toEqual([[new Error('store unreachable'), { phase: 'worker-restart-check', connection: 'memory' }]]);
+    atomics.down = false;
+    const readsBack = atomics.reads;
+    while (atomics.reads < readsBack + 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await flaky.signalRestart();
+    await expect(done).resolves.toMatchObject({ reason: 'restart' });
+    await flaky.close();
   });
 
   it('rejects an unusable restartCheckMs', () => {

@@ -57,7 +57,9 @@ export interface RestartWatchOptions {
 
 /**
  * Reads the restart signal now (the value to compare against), then every `intervalMs`, and
- * calls `onRestart` once it changed. The timer does not keep the process alive by itself.
+ * calls `onRestart` once it changed. When the store cannot be read at first (Redis is down), the
+ * first value it reads later is the one compared against. The timer does not keep the process
+ * alive by itself.
  *
  * @returns A function that ends the watch.
  */
