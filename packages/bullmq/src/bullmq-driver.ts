@@ -250,6 +250,22 @@ export class BullMQDriver implements QueueDriver {
     });
   }
 
+  /**
+   * Deletes the waiting, prioritized and delayed jobs of `queue` (those `size()` counts), with
+   * BullMQ's `clean()`, whatever clock stamped them. Active jobs (locked by a worker) are left
+   * alone, and so are the failed store and BullMQ's failed set.
+   */
+  async clear(queue: string): Promise<number> {
+    if (this.#closed) throw DriverClosedError.forDriver('BullMQDriver');
+    if (this.#producer.status !== 'ready') await this.#connected();
+    const bull = this.#queue(queue);
+    let removed = 0;
+    for (const state of ['wait', 'prioritized', 'delayed'] as const) {
+      removed += (await bull.clean(EVERY_JOB_GRACE_MS, 0, state)).length;
+    }
+    return removed;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -331,6 +347,10 @@ export class BullMQDriver implements QueueDriver {
     return new Redis({ ...this.#connection, ...options });
   }
 }
+
+// clean() deletes the jobs stamped before now minus the grace: a grace of minus a year takes every
+// job, even one stamped by a machine whose clock runs ahead. (Far larger values match nothing.)
+const EVERY_JOB_GRACE_MS = -365 * 24 * 3600_000;
 
 // A client of any copy of ioredis: the application's own (ioredis is a peer dependency, but a
 // second copy can still be installed), so not an instanceof check.

@@ -22,6 +22,7 @@ describe('errors', () => {
       E_UNKNOWN_CONNECTION: [queue.UnknownConnectionError.named('x', [])],
       E_INVALID_QUEUE_CONFIG: [queue.InvalidQueueConfigError.because('x')],
       E_NO_CONSUMER: [queue.NoConsumerError.forDriver('SyncDriver')],
+      E_DRIVER_UNSUPPORTED: [queue.DriverCapabilityError.missing('WorkerThreadsDriver', 'threads', 'clear()', 'delete the waiting jobs of a queue')],
       E_DRIVER_CLOSED: [queue.DriverClosedError.forDriver('MemoryDriver')],
       E_QUEUE_UNAVAILABLE: [queue.QueueUnavailableError.unreachable('BullMQDriver', 'Redis at 127.0.0.1:6379', 5000)],
       E_FAILED_JOB_NOT_FOUND: [queue.FailedJobNotFoundError.withId('x')],

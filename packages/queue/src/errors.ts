@@ -334,6 +334,26 @@ export class DriverClosedError extends EpilogueError {
   }
 }
 
+/**
+ * Thrown when a connection's driver lacks an optional capability of the `QueueDriver` contract
+ * that was asked for: `clear()` (`queue:clear`, `manager.clear()`).
+ */
+export class DriverCapabilityError extends EpilogueError {
+  /**
+   * @param driver - The driver's class name.
+   * @param connection - The connection's name.
+   * @param capability - The method it lacks, such as `clear()`.
+   * @param doing - What it would have done, such as `delete the waiting jobs of a queue`.
+   */
+  static missing(driver: string, connection: string, capability: string, doing: string): DriverCapabilityError {
+    return new DriverCapabilityError(
+      'E_DRIVER_UNSUPPORTED',
+      `The "${connection}" connection's driver (${driver}) cannot ${doing}: it has no ${capability} method. ` +
+        `Use a driver that has one (MemoryDriver, BullMQDriver), or implement ${capability} on this one.`,
+    );
+  }
+}
+
 /** Thrown by `push()` (so by a dispatch) when the queue's store cannot be reached in time. */
 export class QueueUnavailableError extends EpilogueError {
   /**

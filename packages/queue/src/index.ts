@@ -60,6 +60,7 @@ export type { SyncDriverOptions } from './driver/sync-driver.js';
 export {
   AppModuleError,
   CliUsageError,
+  DriverCapabilityError,
   DriverClosedError,
   DuplicateJobNameError,
   FailedJobNotFoundError,

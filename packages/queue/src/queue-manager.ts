@@ -12,7 +12,12 @@ import { applicationMemoryStore } from './atomics/memory-atomic-store.js';
 import { QueuedChains } from './chain/queued-chains.js';
 import { systemClock, type Clock } from './clock.js';
 import type { PushReceipt, QueueDriver } from './driver/queue-driver.js';
-import { InvalidJobOptionError, InvalidQueueConfigError, UnknownConnectionError } from './errors.js';
+import {
+  DriverCapabilityError,
+  InvalidJobOptionError,
+  InvalidQueueConfigError,
+  UnknownConnectionError,
+} from './errors.js';
 import { FailedJobs } from './failed/failed-jobs.js';
 import { PayloadCodec, type PayloadCodecOptions } from './payload/payload-codec.js';
 import { QueueEvents, type QueueEventListener, type QueueEventMap } from './queue-events.js';
@@ -20,6 +25,7 @@ import { jobRegistry } from './registry/job-registry.js';
 import { uniqueLockOf } from './unique/should-be-unique.js';
 import { messagingAttributes } from './telemetry/messaging.js';
 import { JobRunner, type AttemptDefaults } from './worker/job-runner.js';
+import { signalRestart } from './worker/restart-signal.js';
 
 /**
  * How many attempts in a row a job gets on a connection that runs jobs on push (sync), whatever
@@ -178,6 +184,45 @@ export class QueueManager implements QueueConnectionResolver {
    */
   size(queue?: string, connection?: string): Promise<number> {
     return this.driver(connection).size(queue ?? this.defaultQueue);
+  }
+
+  /**
+   * Deletes the jobs that wait on one queue of a connection, ready or delayed: not its running
+   * jobs, not other queues, not the failed store. A unique job deleted this way keeps its lock
+   * until its `uniqueFor` ends, as in Laravel.
+   *
+   * @param queue - The queue; the default queue when omitted.
+   * @param connection - The connection; the default one when omitted.
+   * @returns How many jobs were deleted.
+   * @throws {UnknownConnectionError} For a name that is not configured.
+   * @throws {DriverCapabilityError} When the connection's driver has no `clear()`.
+   */
+  clear(queue?: string, connection?: string): Promise<number> {
+    const name = connection ?? this.defaultConnection;
+    const driver = this.driver(name);
+    if (driver.clear === undefined) {
+      const doing = 'delete the waiting jobs of a queue';
+      throw DriverCapabilityError.missing(driver.constructor.name, name, 'clear()', doing);
+    }
+    return driver.clear(queue ?? this.defaultQueue);
+  }
+
+  /**
+   * Signals every worker of a connection, in every process and on every machine that shares its
+   * store, to finish its running jobs and stop (the reason `restart`), as \`epilogue
+   * queue:restart\` does. The signal is kept in the connection's `atomics()` store: in Redis for
+   * the BullMQ driver; in the application's memory for a driver without a store of its own
+   * (the memory driver), where only workers of this application in this process see it. A worker
+   * started afterwards keeps working.
+   *
+   * @param connection - The connection; the default one when omitted.
+   * @returns When the restart was signalled.
+   * @throws {UnknownConnectionError} For a name that is not configured.
+   */
+  async signalRestart(connection?: string): Promise<Date> {
+    const at = Date.now();
+    await signalRestart(this.atomics(connection), at);
+    return new Date(at);
   }
 
   /**

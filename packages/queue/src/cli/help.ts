@@ -15,8 +15,9 @@ export function cliHelp(commands: readonly Command[]): string {
     'Without --app, the app module is the EPILOGUE_APP environment variable, else the',
     '"epilogue": { "app": "./dist/app.js" } field of the nearest package.json (relative to it).',
     '',
-    'Exit codes: 0 done; 1 an error or a bad command line; 12 when queue:work stopped for --memory;',
-    '130 or 143 when a second SIGINT or SIGTERM cut queue:work short.',
+    'Exit codes: 0 done; 1 an error or a bad command line; 2 queue:monitor found a queue at or',
+    'above its threshold; 12 when queue:work stopped for --memory; 130 or 143 when a second',
+    'SIGINT or SIGTERM cut queue:work short.',
     '',
   ].join('\n');
 }

@@ -52,10 +52,20 @@ export function parseCommandLine(command: Command, args: readonly string[]): Par
  */
 export function wholeNumberOption(options: CliOptionValues, name: string, allowZero = false): number | undefined {
   const text = stringOption(options, name);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : wholeNumber(text, `--${name}`, allowZero);
+}
+
+/**
+ * A whole number ≥ 1 (or ≥ 0 too, with `allowZero`) given as text.
+ *
+ * @param text - The text.
+ * @param what - What it is, for the error: `--max`, `the threshold of "images"`.
+ * @throws {CliUsageError} When it is not such a whole number.
+ */
+export function wholeNumber(text: string, what: string, allowZero = false): number {
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || (value === 0 && !allowZero)) {
-    throw CliUsageError.invalidOption(`--${name}`, `a whole number ${allowZero ? '≥ 0' : '≥ 1'}`, text);
+    throw CliUsageError.invalidOption(what, `a whole number ${allowZero ? '≥ 0' : '≥ 1'}`, text);
   }
   return value;
 }

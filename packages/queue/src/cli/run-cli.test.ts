@@ -47,9 +47,9 @@ describe('epilogue usage errors', () => {
       code: 1,
       out: '',
       err:
-        'error [E_CLI_UNKNOWN_COMMAND]: There is no command "queue:wrok". Commands: queue:work, queue:failed, ' +
-        'queue:retry, queue:forget, queue:flush, queue:batches, queue:batch, queue:retry-batch, ' +
-        'queue:prune-batches. Run `epilogue --help` for what each does.\n',
+        'error [E_CLI_UNKNOWN_COMMAND]: There is no command "queue:wrok". Commands: queue:work, queue:restart, ' +
+        'queue:monitor, queue:clear, queue:failed, queue:retry, queue:forget, queue:flush, queue:prune-failed, ' +
+        'queue:batches, queue:batch, queue:retry-batch, queue:prune-batches. Run `epilogue --help` for what each does.\n',
     });
   });
 

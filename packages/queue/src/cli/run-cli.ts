@@ -3,24 +3,41 @@ import type { CliIo } from './cli-io.js';
 import { CliOutput, jsonDestination } from './cli-output.js';
 import type { Command } from './command.js';
 import { batchCommands } from './commands/batch-commands.js';
-import { queueFailed, queueFlush, queueForget, queueRetry } from './commands/failed-job-commands.js';
+import { queueFailed, queueFlush, queueForget, queuePruneFailed, queueRetry } from './commands/failed-job-commands.js';
+import { queueClear } from './commands/queue-clear.js';
+import { queueMonitor } from './commands/queue-monitor.js';
+import { queueRestart } from './commands/queue-restart.js';
 import { queueWork } from './commands/queue-work.js';
 import { cliHelp, commandHelp } from './help.js';
 import { parseCommandLine } from './parse-command-line.js';
 
-const COMMANDS: readonly Command[] = [queueWork, queueFailed, queueRetry, queueForget, queueFlush, ...batchCommands];
+const COMMANDS: readonly Command[] = [
+  queueWork,
+  queueRestart,
+  queueMonitor,
+  queueClear,
+  queueFailed,
+  queueRetry,
+  queueForget,
+  queueFlush,
+  queuePruneFailed,
+  ...batchCommands,
+];
 
 /**
- * Runs the `epilogue` command line: `queue:work`, `queue:failed`, `queue:retry`, `queue:forget`,
- * `queue:flush`, and the batch commands (`queue:batches`, `queue:batch`, `queue:retry-batch`,
- * `queue:prune-batches`). Every error is written to `io.stderr` (as a JSON line with `--json`) and
+ * Runs the `epilogue` command line: `queue:work`, `queue:restart`, `queue:monitor`,
+ * `queue:clear`, `queue:failed`, `queue:retry`, `queue:forget`, `queue:flush`,
+ * `queue:prune-failed`, and the batch commands (`queue:batches`, `queue:batch`,
+ * `queue:retry-batch`, `queue:prune-batches`). Every error is written to `io.stderr` (as a JSON
+ * line with `--json`) and
  * turned into exit code 1; nothing is thrown. The `epilogue` bin is this function with the
  * process's streams, signals and exit.
  *
  * @param argv - The arguments after the program: `['queue:work', '--app', './dist/app.js']`.
  * @param io - Where output goes, the working directory, and the signal and exit hooks.
- * @returns The exit code: 0 when the command did everything asked, 1 otherwise; 128 + the
- *   signal's number when a second signal interrupted `queue:work`.
+ * @returns The exit code: 0 when the command did everything asked, 1 otherwise; 2 when
+ *   `queue:monitor` found a queue at or above its threshold; 128 + the signal's number when a
+ *   second signal interrupted `queue:work`.
  * @example
  * const code = await runCli(['queue:failed', '--app', './dist/app.js', '--json'], {
  *   stdout: process.stdout,

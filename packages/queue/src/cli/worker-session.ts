@@ -38,6 +38,7 @@ const REASONS: Record<WorkerStopReason, string> = {
   empty: 'the queues are empty',
   shutdown: 'the application shut down',
   memory: 'its memory is over --memory',
+  restart: 'queue:restart signalled a restart',
 };
 
 /** What became of a job's attempt, as a `processed` record's `outcome`. */

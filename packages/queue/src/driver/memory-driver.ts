@@ -132,6 +132,16 @@ export class MemoryDriver implements QueueDriver {
     return [...queues].map(([queue, counts]) => ({ queue, ...counts }));
   }
 
+  async clear(queue: string): Promise<number> {
+    const ready = this.#ready.get(queue)?.length ?? 0;
+    this.#ready.delete(queue);
+    const kept = this.#delayed.filter((job) => job.queue !== queue);
+    const delayed = this.#delayed.length - kept.length;
+    this.#delayed.splice(0, this.#delayed.length, ...kept);
+    this.#armTimer();
+    return ready + delayed;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#consumers].map((consumer) => consumer.stop()));

@@ -197,6 +197,16 @@ export interface QueueDriver {
    */
   waiting?(): Promise<WaitingJobs[]>;
 
+  /**
+   * Deletes the jobs that wait on `queue`, ready or delayed (those `size()` counts): not the jobs
+   * of other queues, not running jobs (a running job that is released later is queued again),
+   * not the failed store. Optional: `manager.clear()` and `queue:clear` throw
+   * `DriverCapabilityError` for a driver without it.
+   *
+   * @returns How many jobs it deleted.
+   */
+  clear?(queue: string): Promise<number>;
+
   /** Stops every consumer (as their `stop()` does), then releases the driver's resources. */
   close(): Promise<void>;
 }

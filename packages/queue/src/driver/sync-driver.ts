@@ -94,6 +94,11 @@ export class SyncDriver implements QueueDriver {
     return 0;
   }
 
+  /** Always 0: nothing waits on the sync driver, so there is nothing to delete. */
+  async clear(): Promise<number> {
+    return 0;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#handler = undefined;

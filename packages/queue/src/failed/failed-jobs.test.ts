@@ -129,6 +129,18 @@ describe('FailedJobs', () => {
     expect(await failed.list()).toEqual([]);
   });
 
+  it('prunes the records that failed before a time, whatever order they were logged in', async () => {
+    const store = manager.driver().failedJobs;
+    for (const [id, failedAt] of [['new', 5_000], ['old', 1_000], ['edge', 3_000], ['older', 500]] as const) {
+      await store.log({ id, queue: 'default', payload: '{}', exception: 'Error: x', failedAt });
+    }
+    const failed = manager.failedJobs();
+    await expect(failed.prune(3_000)).resolves.toBe(2);
+    expect((await failed.list()).map((record) => record.id)).toEqual(['new', 'edge']);
+    await expect(failed.prune(new Date(10_000))).resolves.toBe(2);
+    expect(await failed.list()).toEqual([]);
+  });
+
   it('on the sync connection, runs a retried job at once, and keeps it when it fails again', async () => {
     await expect(Flaky.dispatch('sync').onConnection('sync')).rejects.toThrow('sync is flaky');
     const failed = manager.failedJobs('sync');

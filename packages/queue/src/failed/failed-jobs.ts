@@ -85,6 +85,25 @@ export class FailedJobs {
   }
 
   /**
+   * Deletes the failed jobs that failed before a time, as \`epilogue queue:prune-failed\` does.
+   *
+   * @param before - The time, as a `Date` or milliseconds since the epoch: records with an
+   *   earlier `failedAt` are deleted, later ones kept.
+   * @returns How many were deleted.
+   * @example
+   * // older than a day
+   * await queueManager(app).failedJobs().prune(Date.now() - 24 * 3600_000);
+   */
+  async prune(before: Date | number): Promise<number> {
+    const cutoff = before instanceof Date ? before.getTime() : before;
+    let pruned = 0;
+    for (const record of await this.list()) {
+      if (record.failedAt < cutoff && (await this.forget(record.id))) pruned++;
+    }
+    return pruned;
+  }
+
+  /**
    * Deletes every failed job of this connection.
    *
    * @returns How many there were.

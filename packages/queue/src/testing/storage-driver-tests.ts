@@ -54,6 +54,27 @@ export function describeStorageDriver(t: TestRunner, driver: () => QueueDriver, 
     gate.resolve();
   });
 
+  it('clear(), when it has one, deletes the waiting and delayed jobs of one queue, not its running job nor other queues', async () => {
+    const clear = driver().clear?.bind(driver());
+    if (clear === undefined) return;
+    const gate = deferred();
+    const { deliveries } = consume(driver(), ['default'], afterGate(gate.promise));
+    await driver().push('running', { queue: 'default', id: 'running' });
+    await until('the running job', () => deliveries.length === 1);
+    await driver().push('a', { queue: 'default', id: 'a' });
+    await driver().push('b', { queue: 'default', id: 'b', delayMs: 60_000 });
+    await driver().push('c', { queue: 'other', id: 'c' });
+    await driver().push('d', { queue: 'other', id: 'd', delayMs: 60_000 });
+
+    assert.equal(await clear('default'), 2);
+    assert.equal(await driver().size('default'), 0);
+    assert.equal(await driver().size('other'), 2);
+    assert.equal(await clear('none'), 0);
+    gate.resolve();
+    await pause(20);
+    assert.deepEqual(deliveries.map((d) => d.id), ['running'], 'a cleared job was delivered');
+  });
+
   it('takes only from the listed queues, the first listed first', async () => {
     for (const [queue, id] of [['low', 'l1'], ['high', 'h1'], ['other', 'o1'], ['low', 'l2'], ['high', 'h2']]) {
       await driver().push(id, { queue, id });

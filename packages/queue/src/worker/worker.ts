@@ -1,10 +1,12 @@
 import type { Application } from '@epilogue/core';
+import type { AtomicStore } from '../atomics/atomic-store.js';
 import { queueManager } from '../configure-queues.js';
 import type { Consumer, Delivery, DeliveryOutcome, QueueDriver } from '../driver/queue-driver.js';
 import { InvalidQueueConfigError, WorkerAlreadyStartedError, WorkerStopTimeoutError } from '../errors.js';
 import { watchQueueDepth } from '../telemetry/messaging.js';
-import { setLongTimeout, type LongTimer } from '../timers.js';
+import { LONGEST_TIMER_MS, setLongTimeout, type LongTimer } from '../timers.js';
 import type { JobRunner } from './job-runner.js';
+import { DEFAULT_RESTART_CHECK_MS, watchRestartSignal } from './restart-signal.js';
 import { WorkerEvents, type JobStatus, type WorkerEventListener, type WorkerEventMap } from './worker-events.js';
 
 /** Options of `new Worker()`. */
@@ -49,10 +51,16 @@ export interface WorkerOptions {
    * that end before it starts. A stop ends the pause, and the job taken runs. Default: 0.
    */
   rest?: number;
+  /**
+   * How often to read the connection's restart signal (`epilogue queue:restart`,
+   * `manager.signalRestart()`), in milliseconds. When it changed since the worker started, the
+   * worker stops as `stop()` does, with the reason `restart`. Default: 1,000 ms.
+   */
+  restartCheckMs?: number;
 }
 
 /** Why a worker stopped. */
-export type WorkerStopReason = 'stopped' | 'max-jobs' | 'max-time' | 'empty' | 'shutdown' | 'memory';
+export type WorkerStopReason = 'stopped' | 'max-jobs' | 'max-time' | 'empty' | 'shutdown' | 'memory' | 'restart';
 
 /**
  * With `stopWhenEmpty`, how far ahead a worker looks for delayed jobs on its queues before it
@@ -92,8 +100,9 @@ const STATUS: Record<DeliveryOutcome['type'], JobStatus> = {
  * Takes jobs from the queues of one connection and runs them, each in its own `job` scope,
  * through its middleware, the bus pipes and its handler, with retries, timeouts and the failed
  * store. `run()` resolves once the worker stopped: after `stop()`, `app.shutdown()`, or a
- * `maxJobs`/`maxTime`/`stopWhenEmpty` limit. Stopping takes no new jobs and waits (up to
- * `stopTimeoutMs`) for the running ones.
+ * `maxJobs`/`maxTime`/`stopWhenEmpty` limit, or once the connection's restart signal changed
+ * (`epilogue queue:restart`, read every `restartCheckMs`). Stopping takes no new jobs and waits
+ * (up to `stopTimeoutMs`) for the running ones.
  *
  * @example
  * const worker = new Worker(app, { connection: 'memory', queues: ['high', 'default'], concurrency: 8 });
@@ -112,11 +121,13 @@ export class Worker {
   readonly #app: Application;
   readonly #driver: QueueDriver;
   readonly #runner: JobRunner;
+  readonly #atomics: AtomicStore;
   readonly #options: WorkerOptions;
   readonly #running = new Set<string>();
   #state: 'idle' | 'running' | 'stopped' = 'idle';
   #consumer: Consumer | undefined;
   #unwatchDepth: (() => void) | undefined;
+  #unwatchRestart: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
   #taken = 0;
   #ran = 0;
@@ -158,6 +169,7 @@ export class Worker {
     const { tries, backoff, timeout } = options;
     const defaults = { tries, backoff: typeof backoff === 'number' ? [backoff] : backoff, timeout };
     this.#runner = manager.createRunner(this.connection, false, defaults);
+    this.#atomics = manager.atomics(this.connection);
   }
 
   /**
@@ -189,6 +201,11 @@ export class Worker {
     });
     if (maxTime !== undefined) this.#maxTimer = setLongTimeout(() => void this.#stop('max-time'), maxTime * 1000);
     this.#unwatchDepth = watchQueueDepth(this.#driver, this.connection, this.queues);
+    this.#unwatchRestart = watchRestartSignal(this.#atomics, {
+      intervalMs: this.#options.restartCheckMs ?? DEFAULT_RESTART_CHECK_MS,
+      onRestart: () => void this.#stop('restart'),
+      onError: (error) => this.#app.report(error, { phase: 'worker-restart-check', connection: this.connection }),
+    });
     return this.#done;
   }
 
@@ -288,6 +305,7 @@ export class Worker {
     this.#maxTimer?.clear();
     this.#offShutdown?.();
     this.#unwatchDepth?.();
+    this.#unwatchRestart?.();
     let stopTimedOut = false;
     if (this.#consumer !== undefined) {
       const timeoutMs = this.#options.stopTimeoutMs ?? 30_000;
@@ -342,7 +360,7 @@ export class Worker {
 }
 
 function checkOptions(options: WorkerOptions, queues: readonly string[]): void {
-  const { concurrency, maxJobs, maxTime, stopTimeoutMs, tries, backoff, timeout, memory, sleep, rest } = options;
+  const { concurrency, maxJobs, maxTime, stopTimeoutMs, tries, backoff, timeout, memory, sleep, rest, restartCheckMs } = options;
   const problems: string[] = [];
   if (queues.length === 0 || !queues.every((queue) => typeof queue === 'string' && queue !== '')) {
     problems.push('queues must be a non-empty list of queue names');
@@ -371,6 +389,12 @@ function checkOptions(options: WorkerOptions, queues: readonly string[]): void {
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) problems.push(`${name} must be a number > 0 (got ${value})`);
   }
   if (rest !== undefined && !isSeconds(rest)) problems.push(`rest must be seconds ≥ 0 (got ${rest})`);
+  if (
+    restartCheckMs !== undefined &&
+    !(Number.isFinite(restartCheckMs) && restartCheckMs > 0 && restartCheckMs <= LONGEST_TIMER_MS)
+  ) {
+    problems.push(`restartCheckMs must be milliseconds > 0 and at most ${LONGEST_TIMER_MS} (got ${restartCheckMs})`);
+  }
   if (problems.length > 0) throw InvalidQueueConfigError.because(`Worker options: ${problems.join('; ')}.`);
 }
 

@@ -1,14 +1,14 @@
-import { queueManager } from '../../configure-queues.js';
 import { CliUsageError, FailedJobNotFoundError } from '../../errors.js';
 import type { FailedJobRecord } from '../../failed/failed-job-store.js';
 import type { FailedJobs } from '../../failed/failed-jobs.js';
 import { isRecord } from '../../payload/job-payload.js';
 import { appOption, connectionOption, jsonOption, type Command, type CommandContext } from '../command.js';
 import { formatTable, formatTime, type CliOutput } from '../cli-output.js';
-import { loadApp } from '../load-app.js';
-import { stringOption } from '../parse-command-line.js';
+import { amountOption } from '../parse-command-line.js';
+import { withQueueManager } from './with-queue-manager.js';
 
 const options = [appOption, connectionOption, jsonOption];
+const DEFAULT_PRUNE_HOURS = 24;
 
 /** `epilogue queue:failed [id]`: lists the failed jobs of a connection, or shows one in full. */
 export const queueFailed: Command = {
@@ -101,22 +101,51 @@ export const queueFlush: Command = {
     }),
 };
 
+/** `epilogue queue:prune-failed [--hours n]`: deletes the failed jobs older than n hours. */
+export const queuePruneFailed: Command = {
+  name: 'queue:prune-failed',
+  summary: 'Delete the failed jobs older than some hours',
+  usage: 'epilogue queue:prune-failed --app <path> [--hours <n>] [options]',
+  description:
+    'Deletes from the failed store of the connection the jobs that failed more than --hours ago\n' +
+    `(default: ${DEFAULT_PRUNE_HOURS}), without running them, and prints how many. --hours 0 deletes every failed job.`,
+  options: [
+    appOption,
+    connectionOption,
+    {
+      name: 'hours',
+      type: 'string',
+      value: '<n>',
+      description: `Delete the jobs that failed more than this many hours ago (default: ${DEFAULT_PRUNE_HOURS})`,
+    },
+    jsonOption,
+  ],
+  positionals: false,
+  run: (context) => {
+    const hours = amountOption(context.options, 'hours', 'hours', true) ?? DEFAULT_PRUNE_HOURS;
+    return withFailedJobs(context, queuePruneFailed.name, async (failed, connection) => {
+      const before = new Date(Date.now() - hours * 3_600_000);
+      const count = await failed.prune(before);
+      context.output.print(
+        `Pruned ${count} failed job(s) of the "${connection}" connection that failed before ` +
+          `${formatTime(before)} (more than ${hours} hour(s) ago).`,
+        { event: 'pruned', connection, count, hours, before: before.toISOString() },
+      );
+      return 0;
+    });
+  },
+};
+
 /**
  * Loads the app, hands the failed jobs of the chosen connection to `body`, and closes the queue
  * connections afterwards, so that a connection to a server does not keep the process alive.
  */
-async function withFailedJobs(
+function withFailedJobs(
   context: CommandContext,
   command: string,
   body: (failed: FailedJobs, connection: string) => Promise<number>,
 ): Promise<number> {
-  const manager = queueManager(await loadApp(context, command));
-  try {
-    const connection = stringOption(context.options, 'connection') ?? manager.defaultConnection;
-    return await body(manager.failedJobs(connection), connection);
-  } finally {
-    await manager.close();
-  }
+  return withQueueManager(context, command, (manager, connection) => body(manager.failedJobs(connection), connection));
 }
 
 async function list(failed: FailedJobs, connection: string, output: CliOutput): Promise<void> {
