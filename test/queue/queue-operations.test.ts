@@ -11,7 +11,7 @@ import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/r
 const appModule = join(__dirname, 'fixtures/redis-app.mjs');
 const dispatchScript = join(__dirname, 'fixtures/dispatch.mjs');
 const dispatchHeldScript = join(__dirname, 'fixtures/dispatch-held.mjs');
-const bin = join(__dirname, '../../packages/queue/dist/cli/main.js');
+const bin = join(__dirname, '../../packages/queue/dist/cli/main.mjs');
 
 /** Runs `epilogue <args>` to its end: its exit code and output. */
 async function epilogue(prefix: string, args: readonly string[], env: Record<string, string> = {}) {
