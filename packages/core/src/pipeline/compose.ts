@@ -41,30 +41,46 @@ type Layer<T, R> = (passable: T, next: Next<T, R>, container: () => DependencyCo
  *
  * `Pipeline` and the bus use it; call it yourself to run the same pipes many times.
  *
- * @param pipes - The pipes, outermost first (the list is copied).
+ * @param pipes - The pipes, outermost first (the list is copied: changing it later changes nothing).
  * @param method - The method called on object and class pipes.
  * @example
  * const run = composePipes<Order>([authorize, audit]);
  * await run(order, (order) => checkout(order), () => app.container);
  */
 export function composePipes<T, R = unknown>(pipes: readonly Pipe<T, R>[], method = 'handle'): ComposedPipes<T, R> {
-  const layers = pipes.map((pipe) => layerOf(pipe, method));
-  const names = pipes.map(pipeName);
-  return (passable, destination, container) => {
-    // The highest layer entered so far: entering one at or below it again means a second `next`.
-    let entered = -1;
-    const dispatch = (index: number, value: T): Promise<R> => {
-      if (index <= entered) return Promise.reject(NextCalledTwiceError.inPipe(names[index - 1]));
-      entered = index;
-      try {
-        if (index === layers.length) return Promise.resolve(destination(value));
-        return Promise.resolve(layers[index](value, (next) => dispatch(index + 1, next), container));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
-    return dispatch(0, passable);
-  };
+  const list = [...pipes];
+  const layers = list.map((pipe) => layerOf(pipe, method));
+  return (passable, destination, container) => new Run(list, layers, destination, container).enter(0, passable);
+}
+
+// One call of a composed list. A call makes this object and one `next` per pipe it reaches,
+// nothing else: a layer's promise (or the destination's) is passed on as it is, not wrapped.
+class Run<T, R> {
+  // The highest layer entered so far: entering one at or below it again means a second `next`.
+  #entered = -1;
+
+  constructor(
+    readonly pipes: readonly Pipe<T, R>[],
+    readonly layers: readonly Layer<T, R>[],
+    readonly destination: (passable: T) => R | Promise<R>,
+    readonly container: () => DependencyContainer,
+  ) {}
+
+  enter(index: number, passable: T): Promise<R> {
+    if (index <= this.#entered) return Promise.reject(NextCalledTwiceError.inPipe(pipeName(this.pipes[index - 1])));
+    this.#entered = index;
+    try {
+      if (index === this.layers.length) return Promise.resolve(this.destination(passable));
+      return Promise.resolve(this.layers[index](passable, nextOf(this, index + 1), this.container));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+// The `next` given to a layer: enters the layer after it, in the same run.
+function nextOf<T, R>(run: Run<T, R>, index: number): Next<T, R> {
+  return (passable) => run.enter(index, passable);
 }
 
 function layerOf<T, R>(pipe: Pipe<T, R>, method: string): Layer<T, R> {
