@@ -118,9 +118,13 @@ function methodOf(target: unknown, method: string): string | undefined {
 }
 
 // A class is built by the container, never called: one with either method, or any `class`
-// declaration (so that one with neither gets InvalidPipeError rather than a TypeError).
+// declaration (so that one with neither gets InvalidPipeError rather than a TypeError). Arrow
+// and async functions have no prototype: they are known without reading their source, which
+// matters for job middleware, composed on every run.
 function isClass(fn: object, method: string): boolean {
-  if (methodOf((fn as { prototype?: unknown }).prototype, method) !== undefined) return true;
+  const prototype = (fn as { prototype?: unknown }).prototype;
+  if (prototype === undefined) return false;
+  if (methodOf(prototype, method) !== undefined) return true;
   return Function.prototype.toString.call(fn as () => unknown).startsWith('class');
 }
 
