@@ -54,7 +54,8 @@ export function composePipes<T, R = unknown>(pipes: readonly Pipe<T, R>[], metho
 }
 
 // One call of a composed list. A call makes this object and one `next` per pipe it reaches,
-// nothing else: a layer's promise (or the destination's) is passed on as it is, not wrapped.
+// nothing else: a promise that a layer or the destination returns is passed on as it is (only a
+// plain value is wrapped, since `next` promises a promise), so a pass-through pipe adds no tick.
 class Run<T, R> {
   // The highest layer entered so far: entering one at or below it again means a second `next`.
   #entered = -1;
