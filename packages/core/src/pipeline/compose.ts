@@ -41,30 +41,47 @@ type Layer<T, R> = (passable: T, next: Next<T, R>, container: () => DependencyCo
  *
  * `Pipeline` and the bus use it; call it yourself to run the same pipes many times.
  *
- * @param pipes - The pipes, outermost first (the list is copied).
+ * @param pipes - The pipes, outermost first (the list is copied: changing it later changes nothing).
  * @param method - The method called on object and class pipes.
  * @example
  * const run = composePipes<Order>([authorize, audit]);
  * await run(order, (order) => checkout(order), () => app.container);
  */
 export function composePipes<T, R = unknown>(pipes: readonly Pipe<T, R>[], method = 'handle'): ComposedPipes<T, R> {
-  const layers = pipes.map((pipe) => layerOf(pipe, method));
-  const names = pipes.map(pipeName);
-  return (passable, destination, container) => {
-    // The highest layer entered so far: entering one at or below it again means a second `next`.
-    let entered = -1;
-    const dispatch = (index: number, value: T): Promise<R> => {
-      if (index <= entered) return Promise.reject(NextCalledTwiceError.inPipe(names[index - 1]));
-      entered = index;
-      try {
-        if (index === layers.length) return Promise.resolve(destination(value));
-        return Promise.resolve(layers[index](value, (next) => dispatch(index + 1, next), container));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
-    return dispatch(0, passable);
-  };
+  const list = [...pipes];
+  const layers = list.map((pipe) => layerOf(pipe, method));
+  return (passable, destination, container) => new Run(list, layers, destination, container).enter(0, passable);
+}
+
+// One call of a composed list. A call makes this object and one `next` per pipe it reaches,
+// nothing else: a promise that a layer or the destination returns is passed on as it is (only a
+// plain value is wrapped, since `next` promises a promise), so a pass-through pipe adds no tick.
+class Run<T, R> {
+  // The highest layer entered so far: entering one at or below it again means a second `next`.
+  #entered = -1;
+
+  constructor(
+    readonly pipes: readonly Pipe<T, R>[],
+    readonly layers: readonly Layer<T, R>[],
+    readonly destination: (passable: T) => R | Promise<R>,
+    readonly container: () => DependencyContainer,
+  ) {}
+
+  enter(index: number, passable: T): Promise<R> {
+    if (index <= this.#entered) return Promise.reject(NextCalledTwiceError.inPipe(pipeName(this.pipes[index - 1])));
+    this.#entered = index;
+    try {
+      if (index === this.layers.length) return Promise.resolve(this.destination(passable));
+      return Promise.resolve(this.layers[index](passable, nextOf(this, index + 1), this.container));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+// The `next` given to a layer: enters the layer after it, in the same run.
+function nextOf<T, R>(run: Run<T, R>, index: number): Next<T, R> {
+  return (passable) => run.enter(index, passable);
 }
 
 function layerOf<T, R>(pipe: Pipe<T, R>, method: string): Layer<T, R> {
@@ -102,9 +119,13 @@ function methodOf(target: unknown, method: string): string | undefined {
 }
 
 // A class is built by the container, never called: one with either method, or any `class`
-// declaration (so that one with neither gets InvalidPipeError rather than a TypeError).
+// declaration (so that one with neither gets InvalidPipeError rather than a TypeError). Arrow
+// and async functions have no prototype: they are known without reading their source, which
+// matters for job middleware, composed on every run.
 function isClass(fn: object, method: string): boolean {
-  if (methodOf((fn as { prototype?: unknown }).prototype, method) !== undefined) return true;
+  const prototype = (fn as { prototype?: unknown }).prototype;
+  if (prototype === undefined) return false;
+  if (methodOf(prototype, method) !== undefined) return true;
   return Function.prototype.toString.call(fn as () => unknown).startsWith('class');
 }
 

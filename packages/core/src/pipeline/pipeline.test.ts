@@ -94,6 +94,22 @@ describe('composePipes', () => {
     ]);
   });
 
+  it('keeps runs that interleave apart: each reaches its own destination, and one next per run is allowed', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const run = composePipes<number, number>([
+      async (value: number, next: Next<number, number>) => {
+        await gate;
+        return next(value);
+      },
+      (value: number, next: Next<number, number>) => next(value + 1),
+    ]);
+    const first = run(1, (value) => value * 10, container);
+    const second = run(2, (value) => value * 100, container);
+    release();
+    await expect(Promise.all([first, second])).resolves.toEqual([20, 300]);
+  });
+
   it('rejects, not throws, when a pipe throws, and names the pipe that called next twice', async () => {
     const run = composePipes<number>([
       function twice(value: number, next: Next<number>) {
