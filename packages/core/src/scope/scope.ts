@@ -8,8 +8,8 @@ import { DEFERRED_CALLBACKS, type ScopeEnding } from './scope-ending.js';
 import type { ScopeOwner } from './scope-owner.js';
 import { scopeStorage } from './scope-storage.js';
 import { ReportedFailure, type Step } from './step.js';
-import { recordStepDuration } from '../telemetry/metrics.js';
-import { activeTraceContext, traced, type TracedAttributes, type TraceContext } from '../telemetry/tracing.js';
+import { recordStepDuration, stepDurationsRecorded } from '../telemetry/metrics.js';
+import { activeTraceContext, spansObserved, traced, type TracedAttributes, type TraceContext } from '../telemetry/tracing.js';
 import { TerminatingCallbacks, type TerminatingCallback } from './terminating-callbacks.js';
 
 // One settled promise serves every scope that has nothing to wait for.
@@ -229,7 +229,9 @@ export class Scope {
   async runStep(step: Step): Promise<boolean> {
     this.#running = step;
     try {
-      if (this.#trace === undefined) await this.run(() => step.call());
+      // Without an SDK (no tracer provider, propagator or meter provider) a step is run as if
+      // the API were not installed: the span and the measure would go nowhere.
+      if (this.#trace === undefined || !(spansObserved() || stepDurationsRecorded())) await this.run(() => step.call());
       else await this.#tracedStep(step, this.#trace);
       return true;
     } catch (error) {

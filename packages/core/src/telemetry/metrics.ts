@@ -98,6 +98,14 @@ export function watchGovernor(governor: StatsSource): void {
 }
 
 /**
+ * Whether step durations are recorded now (a meter provider is registered).
+ * @internal
+ */
+export function stepDurationsRecorded(): boolean {
+  return afterResponse.get() !== undefined;
+}
+
+/**
  * Records how long one step of a scope's end ran, in milliseconds.
  * @internal
  */

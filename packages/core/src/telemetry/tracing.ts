@@ -64,6 +64,15 @@ export function traced<T>(name: string, options: TracedOptions, fn: (span: Trace
   return runTraced(otelApi, name, options, fn);
 }
 
+/**
+ * Whether `traced()` would make a span now: the API is installed and a tracer provider or a
+ * propagator is registered.
+ * @internal
+ */
+export function spansObserved(): boolean {
+  return otelApi !== undefined && observed(otelApi);
+}
+
 let noopProvider: unknown;
 
 // Whether a span could be seen: a tracer provider is registered (the global proxy delegates to
