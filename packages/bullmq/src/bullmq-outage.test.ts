@@ -154,7 +154,7 @@ describeWithRedis('BullMQDriver with a client of the application', () => {
     jest.isolateModules(() => {
       // A second copy of ioredis, as an application can have next to the driver's.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      ({ Redis: OtherRedis } = require('ioredis') as typeof import('ioredis'));
+      ({ Redis: OtherRedis } = require('ioredis') as { Redis: typeof Redis });
     });
     expect(OtherRedis).not.toBe(Redis);
     // Another database than the default: the driver's connections must come from this client.

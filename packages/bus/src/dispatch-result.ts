@@ -10,12 +10,13 @@ export abstract class DispatchResult<R> implements PromiseLike<R> {
 
   constructor() {
     this.#result = new Promise<R>((resolve, reject) => {
-      queueMicrotask(() =>
-        this.start().then(resolve, (error: unknown) => {
+      queueMicrotask(() => {
+        // Handled: the failure is rejected to the caller or reported (report() never throws).
+        void this.start().then(resolve, (error: unknown) => {
           if (!this.#observed) this.report(error);
           reject(error);
-        }),
-      );
+        });
+      });
     });
     // The rejection is either observed by an awaiting caller or reported: never unhandled.
     this.#result.catch(() => undefined);
@@ -24,7 +25,7 @@ export abstract class DispatchResult<R> implements PromiseLike<R> {
   /** Performs the dispatch; called once. */
   protected abstract start(): Promise<R>;
 
-  /** Receives a failure nobody awaited. */
+  /** Receives a failure nobody awaited; must not throw (hand it to the application's reporter). */
   protected abstract report(error: unknown): void;
 
   then<T = R, E = never>(
@@ -51,7 +52,7 @@ export class StartedDispatch<R> extends DispatchResult<R> {
 
   /**
    * @param start - Performs the dispatch.
-   * @param report - Receives a failure that nobody awaited.
+   * @param report - Receives a failure that nobody awaited; must not throw.
    */
   constructor(start: () => Promise<R>, report: (error: unknown) => void) {
     super();

@@ -1,5 +1,5 @@
 import {
-  Application,
+  type Application,
   bindPerApplication,
   composePipes,
   ReportedFailure,

@@ -271,7 +271,8 @@ export class Application implements ScopeOwner {
    * jobs that have not finished (started or not) are pushed to the `afterResponse.overflow`
    * connection, so a worker runs them (at least once: one that was running here may run twice),
    * and what could not be pushed is reported. Closing gets `timeoutMs` again; a resource still
-   * closing then is reported as `E_CLOSE_TIMEOUT`. Later calls return the same promise.
+   * closing then is reported as `E_CLOSE_TIMEOUT`. Later calls return the same promise, which
+   * never rejects: every failure along the way goes to the reporter.
    *
    * @example
    * await Notify.dispatch(user.id); // queued on Redis

@@ -1,4 +1,4 @@
-import { Application, currentScope, EpilogueError } from '@epilogue/core';
+import { type Application, currentScope, EpilogueError } from '@epilogue/core';
 import epilogue, { epilogue as named, MissingApplicationError, PluginRegisteredTwiceError } from '@epilogue/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AsyncResource } from 'node:async_hooks';

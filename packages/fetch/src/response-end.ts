@@ -9,7 +9,7 @@ export interface WaitUntilContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-/** Runs the terminate phase with the handler's response; `error` is a failure of its body. */
+/** Runs the terminate phase with the handler's response; `error` is a failure of its body. Never rejects. */
 export type OnResponseEnd = (sent: Response, error?: unknown) => Promise<void>;
 
 /** Takes the handler's response and returns the one to hand to the platform. */

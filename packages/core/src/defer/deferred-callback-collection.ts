@@ -1,5 +1,5 @@
 import type { ReportsTo } from '../scope/scope-owner.js';
-import { DeferredCallback } from './deferred-callback.js';
+import type { DeferredCallback } from './deferred-callback.js';
 
 /**
  * The deferred callbacks of one scope. When several share a name, only the last registered one

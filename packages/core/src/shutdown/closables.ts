@@ -59,6 +59,7 @@ export class Closables {
     for (const entry of this.#entries.splice(0).reverse()) await this.#closeOne(entry, deadline - performance.now());
   }
 
+  // Never rejects: a failure or a timeout is reported.
   async #closeOne({ closable, label }: Entry, timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {

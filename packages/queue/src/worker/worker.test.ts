@@ -265,6 +265,21 @@ describe('Worker', () => {
     open();
   });
 
+  it('reports a driver whose consumer fails to stop, and still stops', async () => {
+    const { reports, memory } = setup();
+    const lost = new Error('connection lost');
+    const consume = memory.consume.bind(memory);
+    memory.consume = (queues, handler, options) => {
+      const consumer = consume(queues, handler, options);
+      return { stop: () => consumer.stop().then(() => Promise.reject(lost)) };
+    };
+    const worker = new Worker(current);
+    const running = worker.run();
+    await worker.stop();
+    await expect(running).resolves.toMatchObject({ reason: 'stopped', stopTimedOut: false });
+    expect(reports).toEqual([{ error: lost, context: expect.objectContaining({ phase: 'worker-stop', connection: 'memory' }) }]);
+  });
+
   it('stops with app.shutdown(), which waits for the running job', async () => {
     setup();
     const open = gate('b');

@@ -212,6 +212,7 @@ export class Worker {
   /**
    * Stops gracefully: takes no new jobs, waits for the running ones (up to `stopTimeoutMs`, then
    * reports those still running), then `run()` resolves. Later calls return the same promise.
+   * Never rejects: a driver that fails to stop is reported.
    */
   stop(): Promise<void> {
     return this.#stop('stopped');
@@ -309,7 +310,8 @@ export class Worker {
     let stopTimedOut = false;
     if (this.#consumer !== undefined) {
       const timeoutMs = this.#options.stopTimeoutMs ?? 30_000;
-      if (!(await settlesWithin(this.#consumer.stop(), timeoutMs))) {
+      const stopped = this.#consumer.stop().catch((error: unknown) => this.#app.report(error, { phase: 'worker-stop', connection: this.connection }));
+      if (!(await settlesWithin(stopped, timeoutMs))) {
         stopTimedOut = true;
         const error = WorkerStopTimeoutError.after(timeoutMs, [...this.#running]);
         this.#app.report(error, { phase: 'worker-stop', connection: this.connection });
