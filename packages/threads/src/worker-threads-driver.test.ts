@@ -239,6 +239,31 @@ describe('WorkerThreadsDriver', () => {
     expect((reports[0].error as Error).message).toMatch(/never ran \(1 on "later"\)/);
   });
 
+  it('ends its running jobs in app.shutdown() before the onShutdown hooks run', async () => {
+    const { app, threads, reports } = setup({ threads: 1 });
+    const trail: string[] = [];
+    app.onShutdown(() => trail.push('hook'));
+    await Gate.dispatch('held');
+    await until('the job to run', () => arrived().length === 1);
+    const done = app.shutdown({ timeoutMs: LOADED_MS }).then(() => trail.push('shut down'));
+    // Pushes are refused once the driver closes: the shutdown has reached the queue connections,
+    // and the hooks must still wait for the job. (Each probe accepted before that stays delayed.)
+    const refused = () =>
+      threads.push('{}', { queue: 'probe', delayMs: 3_600_000 }).then(
+        () => false,
+        (error: unknown) => error instanceof DriverClosedError,
+      );
+    await until('the driver to close', refused);
+    expect(trail).toEqual([]);
+    trail.push('released');
+    release('held');
+    await done;
+    expect(trail).toEqual(['released', 'hook', 'shut down']);
+    await until('the gate to be passed', () => passed().length === 1);
+    // Nothing went wrong, but for the probes left delayed.
+    expect(reports.filter((report) => (report.error as { code?: string }).code !== 'E_THREADS_JOBS_LEFT')).toEqual([]);
+  });
+
   it('stops taking ready jobs at closeTimeoutMs, lets the running one finish, and reports the rest', async () => {
     const closeTimeoutMs = 30;
     const { threads, reports } = setup({ threads: 1, closeTimeoutMs });
