@@ -76,8 +76,7 @@ export async function createApp(): Promise<Application> {
 
 /**
  * Shuts the application down, which lets in-flight responses and their after-response work
- * finish, then stops its mail server. (An `onShutdown` hook would be too early: hooks run when
- * the shutdown begins, while the welcome email may still be on its way.)
+ * finish, then stops its mail server (as an `onShutdown` hook would, at the end of the shutdown).
  */
 export async function stopApp(app: Application): Promise<void> {
   await app.shutdown({ timeoutMs: 5_000 });

@@ -24,7 +24,7 @@ expressApp.use(reportErrors(app));
 
 const server = expressApp.listen(0, '127.0.0.1');
 await once(server, 'listening');
-app.onShutdown(() => server.close());
+app.onShutdownStart(() => server.close());
 const { port } = server.address() as AddressInfo;
 
 const start = performance.now();

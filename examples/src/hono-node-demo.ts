@@ -24,7 +24,7 @@ const port = await new Promise<number>((resolve) => {
   const server = serve({ fetch: handle(app, hono.fetch), port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
     resolve(info.port),
   );
-  app.onShutdown(() => server.close());
+  app.onShutdownStart(() => server.close());
 });
 
 const start = performance.now();

@@ -175,7 +175,7 @@ describe('Application.shutdown', () => {
   it('calls shutdown hooks, waits for in-flight scopes and their after-response work, then resolves', async () => {
     const { app } = recordingApp();
     const trail: string[] = [];
-    app.onShutdown(() => trail.push('hook'));
+    app.onShutdownStart(() => trail.push('hook'));
     const scope = app.createScope('http');
     scope.terminating(async () => {
       await tick(30);
@@ -223,21 +223,120 @@ describe('Application.shutdown', () => {
   });
 });
 
+// Shuts `app` down with a stop hook, a request's after-response work and root work, each
+// recorded in `trail` as it runs.
+async function shutDownWithWork(app: Application, trail: string[]): Promise<void> {
+  app.onShutdownStart(() => trail.push('stop accepting'));
+  const scope = app.createScope('http');
+  scope.terminating(async () => {
+    await tick(10);
+    trail.push('after-response work');
+  });
+  app.rootScope.terminating(() => trail.push('root work'));
+  void scope.finish(true);
+  await app.shutdown({ timeoutMs: 1000 });
+}
+
+describe('app.onShutdown', () => {
+  it('runs the hooks once the work has ended and the resources have closed, last registered first', async () => {
+    const { app, reports } = recordingApp();
+    const trail: string[] = [];
+    app.onShutdown(async () => {
+      await tick(5);
+      trail.push('end the pool');
+    });
+    app.onShutdown(() => trail.push('flush the cache'));
+    app.closeOnShutdown({ close: () => trail.push('close driver') }, 'driver');
+    await shutDownWithWork(app, trail);
+    trail.push('shut down');
+    expect(trail).toEqual([
+      'stop accepting',
+      'after-response work',
+      'root work',
+      'close driver',
+      'flush the cache',
+      'end the pool',
+      'shut down',
+    ]);
+    expect(reports).toEqual([]);
+  });
+
+  it('runs the hooks after work that outlived the timeout was spilled and reported', async () => {
+    const { app, reports } = recordingApp();
+    const trail: string[] = [];
+    app.onShutdown(() => trail.push(`hook, after ${reports.length} report(s)`));
+    const scope = app.createScope('http');
+    scope.terminating(() => new Promise(() => undefined), 'NeverEnds');
+    void scope.finish(true);
+    await app.shutdown({ timeoutMs: 20 });
+    expect(reports.map(({ error }) => (error as EpilogueError).code)).toEqual(['E_SHUTDOWN_TIMEOUT']);
+    expect(trail).toEqual(['hook, after 1 report(s)']);
+  });
+
+  it('reports a hook that throws or rejects, with its label, and still runs the others', async () => {
+    const { app, reports } = recordingApp();
+    const ran: string[] = [];
+    app.onShutdown(() => ran.push('first registered'));
+    app.onShutdown(() => Promise.reject(new Error('pool gone')), 'close the pool');
+    app.onShutdown(function flushCache() {
+      throw new Error('cache gone');
+    });
+    await app.shutdown();
+    expect(ran).toEqual(['first registered']);
+    expect(reports).toEqual([
+      { error: new Error('cache gone'), context: { phase: 'shutdown', scope: 'root', hook: 'flushCache' } },
+      { error: new Error('pool gone'), context: { phase: 'shutdown', scope: 'root', hook: 'close the pool' } },
+    ]);
+  });
+
+  it('reports E_CLOSE_TIMEOUT for a hook still running at the timeout, runs the next, and resolves', async () => {
+    const { app, reports } = recordingApp();
+    const ran: string[] = [];
+    app.onShutdown(() => ran.push('next'));
+    app.onShutdown(() => new Promise(() => undefined), 'the stuck hook');
+    await app.shutdown({ timeoutMs: 20 });
+    expect(ran).toEqual(['next']);
+    expect(reports).toHaveLength(1);
+    expect(reports[0].error).toBeInstanceOf(CloseTimeoutError);
+    expect(reports[0].context).toEqual({ phase: 'shutdown', scope: 'root', hook: 'the stuck hook' });
+    expect((reports[0].error as Error).message).toContain('The onShutdown hook "the stuck hook" did not settle within the shutdown timeout');
+  });
+
+  it('leaves out a removed hook, and runs at once one registered after the shutdown', async () => {
+    const { app } = recordingApp();
+    const removed = jest.fn();
+    app.onShutdown(removed)();
+    await app.shutdown();
+    expect(removed).not.toHaveBeenCalled();
+    const late = jest.fn();
+    app.onShutdown(late);
+    await tick();
+    expect(late).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('app.onShutdownStart', () => {
+  it('calls the hooks when shutdown begins, without waiting for them, and reports a rejection', async () => {
+    const { app, reports } = recordingApp();
+    const stopped = jest.fn();
+    app.onShutdownStart(stopped);
+    app.onShutdownStart(() => new Promise(() => undefined));
+    app.onShutdownStart(() => Promise.reject(new Error('server gone')));
+    app.onShutdownStart(() => undefined)();
+    const done = app.shutdown({ timeoutMs: 1000 });
+    expect(stopped).toHaveBeenCalledTimes(1);
+    await done;
+    expect(reports).toEqual([{ error: new Error('server gone'), context: { phase: 'shutdown', scope: 'root' } }]);
+  });
+});
+
 describe('app.closeOnShutdown', () => {
   it('closes the resources after the work has drained, last registered first', async () => {
     const { app } = recordingApp();
     const trail: string[] = [];
     app.closeOnShutdown({ close: () => trail.push('close driver') }, 'driver');
     app.closeOnShutdown({ close: async () => trail.push('close pool') }, 'pool');
-    app.onShutdown(() => trail.push('stop accepting'));
-    const scope = app.createScope('http');
-    scope.terminating(async () => {
-      await tick(10);
-      trail.push('after-response work');
-    });
-    app.rootScope.terminating(() => trail.push('root work'));
-    void scope.finish(true);
-    await app.shutdown({ timeoutMs: 1000 });
+    await shutDownWithWork(app, trail);
     expect(trail).toEqual(['stop accepting', 'after-response work', 'root work', 'close pool', 'close driver']);
   });
 

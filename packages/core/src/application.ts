@@ -1,7 +1,7 @@
 import { AfterResponseGovernor } from './after-response/governor.js';
 import type { AfterResponseOptions } from './after-response/options.js';
 import { globalContainer, type DependencyContainer, type InjectionToken } from './container.js';
-import { NoApplicationError, resolveDependency, ShutdownTimeoutError } from './errors.js';
+import { CloseTimeoutError, NoApplicationError, resolveDependency, ShutdownTimeoutError } from './errors.js';
 import { HttpKernel } from './http/http-kernel.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { consoleReporter, type ErrorContext, type ErrorReporter } from './reporter.js';
@@ -31,7 +31,8 @@ export interface ShutdownOptions {
   /**
    * How long to wait for in-flight work. Then jobs that have not finished go to the
    * `afterResponse.overflow` connection, when there is one, and what is left is reported.
-   * Closing the resources (`app.closeOnShutdown()`) afterwards gets as long again.
+   * Closing the resources (`app.closeOnShutdown()`) and running the `onShutdown()` hooks
+   * afterwards get as long again, together.
    * Default: 10,000 ms.
    */
   timeoutMs?: number;
@@ -46,9 +47,8 @@ export interface ScopeOptions {
 }
 
 /**
- * A function called when shutdown begins, to stop taking new work (close a server...). It is
- * not awaited: shutdown goes on to wait for in-flight scopes, so a hook must start stopping and
- * return, not wait for the stop (which may itself wait for the shutdown).
+ * A function `app.shutdown()` calls: with `onShutdownStart()`, when shutdown begins, to stop
+ * taking new work; with `onShutdown()`, once the work has ended, to close what the work used.
  */
 export type ShutdownHook = () => unknown;
 
@@ -82,7 +82,8 @@ export class Application implements ScopeOwner {
   readonly afterResponse: AfterResponseGovernor;
 
   readonly #active = new Set<Scope>();
-  readonly #shutdownHooks = new Set<ShutdownHook>();
+  readonly #startHooks = new Set<ShutdownHook>();
+  readonly #shutdownHooks: Closables;
   readonly #singletons = new Map<unknown, unknown>();
   readonly #closables: Closables;
   #idle: (() => void) | undefined;
@@ -97,6 +98,7 @@ export class Application implements ScopeOwner {
     this.report = (error, context) => safely(reporter, error, context);
     this.afterResponse = new AfterResponseGovernor(options.afterResponse, this.report);
     this.#closables = new Closables(this.report);
+    this.#shutdownHooks = new Closables(this.report, { contextKey: 'hook', timedOut: CloseTimeoutError.forHook });
     this.container = (options.container ?? globalContainer).createChildContainer();
     if (options.container === undefined || options.container === globalContainer) state.onGlobalContainer.add(this);
     state.applications.add(this);
@@ -236,13 +238,40 @@ export class Application implements ScopeOwner {
   }
 
   /**
-   * Registers a function to call when shutdown begins, such as closing a server.
+   * Registers a function to call when shutdown begins, to stop taking new work: close a server,
+   * stop a consumer. It is not awaited (shutdown goes on to wait for the work in flight, which
+   * the stop may itself wait for), so it must start stopping and return; a rejection is reported.
+   * The adapters' `serve()` and plugins and `Worker`s register theirs.
    *
    * @returns A function that removes the hook.
+   * @example
+   * const server = expressApp.listen(3000);
+   * app.onShutdownStart(() => server.close()); // no new connections once shutdown begins
    */
-  onShutdown(hook: ShutdownHook): () => void {
-    this.#shutdownHooks.add(hook);
-    return () => this.#shutdownHooks.delete(hook);
+  onShutdownStart(hook: ShutdownHook): () => void {
+    this.#startHooks.add(hook);
+    return () => this.#startHooks.delete(hook);
+  }
+
+  /**
+   * Registers a function to call once the work has ended, to close what it used (a database
+   * pool, a client): after the in-flight requests and their after-response work (or the
+   * timeout's spill), the root scope's callbacks and the resources of `closeOnShutdown()` (the
+   * queue connections, whose in-flight jobs end first). Hooks run one at a time, the last
+   * registered first, each awaited and isolated: a throw or rejection is reported (context
+   * `{ phase: 'shutdown', hook: label }`) and the others still run. They share the closing
+   * time (`timeoutMs` of `app.shutdown()`) with the resources; one still running then is reported
+   * as `E_CLOSE_TIMEOUT` and the next runs. One registered after the hooks ran runs at once.
+   *
+   * @param hook - What to run; the shutdown waits for a promise it returns.
+   * @param label - A readable name for reports; the function's name by default.
+   * @returns A function that removes the hook.
+   * @example
+   * const pool = new pg.Pool();
+   * app.onShutdown(() => pool.end(), 'close the pg pool'); // after-response jobs have ended by then
+   */
+  onShutdown(hook: ShutdownHook, label = hook.name || 'anonymous'): () => void {
+    return this.#shutdownHooks.add({ close: hook }, label);
   }
 
   /**
@@ -263,16 +292,18 @@ export class Application implements ScopeOwner {
   }
 
   /**
-   * Stops gracefully, in this order: calls the shutdown hooks (adapters stop accepting requests,
-   * workers stop taking jobs), waits for in-flight scopes and their after-response work, runs
-   * the root scope's callbacks, then closes the resources registered with `closeOnShutdown()`
-   * (the queue connections, thread pools) and the governor's timers, so that a script can end
-   * on its own after `await app.shutdown()`. When `timeoutMs` runs out first, after-response
-   * jobs that have not finished (started or not) are pushed to the `afterResponse.overflow`
-   * connection, so a worker runs them (at least once: one that was running here may run twice),
-   * and what could not be pushed is reported. Closing gets `timeoutMs` again; a resource still
-   * closing then is reported as `E_CLOSE_TIMEOUT`. Later calls return the same promise, which
-   * never rejects: every failure along the way goes to the reporter.
+   * Stops gracefully, in this order: calls the `onShutdownStart()` hooks (adapters stop
+   * accepting requests, workers stop taking jobs), waits for in-flight scopes and their
+   * after-response work, runs the root scope's callbacks, closes the resources registered with
+   * `closeOnShutdown()` (the queue connections, which let their in-flight jobs end, thread
+   * pools), then runs the `onShutdown()` hooks (your database pools close last) and stops the
+   * governor's timers, so that a script can end on its own after `await app.shutdown()`. When
+   * `timeoutMs` runs out first, after-response jobs that have not finished (started or not) are
+   * pushed to the `afterResponse.overflow` connection, so a worker runs them (at least once: one
+   * that was running here may run twice), and what could not be pushed is reported. Closing (the
+   * resources, then the hooks) gets `timeoutMs` again; one still closing then is reported as
+   * `E_CLOSE_TIMEOUT`. Later calls return the same promise, which never rejects: every failure
+   * along the way goes to the reporter.
    *
    * @example
    * await Notify.dispatch(user.id); // queued on Redis
@@ -284,7 +315,7 @@ export class Application implements ScopeOwner {
 
   async #performShutdown(timeoutMs: number): Promise<void> {
     const reportHookError = (error: unknown) => this.report(error, { phase: 'shutdown', scope: 'root' });
-    for (const hook of this.#shutdownHooks) {
+    for (const hook of this.#startHooks) {
       try {
         const result = hook();
         if (isPromiseLike(result)) result.then(undefined, reportHookError);
@@ -304,7 +335,11 @@ export class Application implements ScopeOwner {
       this.report(ShutdownTimeoutError.after(timeoutMs, pending, spilled), { phase: 'shutdown', scope: 'root' });
     }
     await this.terminate();
-    await this.#closables.close(timeoutMs);
+    // Resources first: closing a queue connection lets its in-flight jobs end, and those may
+    // still use what the hooks close.
+    const closeBy = performance.now() + timeoutMs;
+    await this.#closables.close(closeBy);
+    await this.#shutdownHooks.close(closeBy);
     this.afterResponse.stop();
   }
 

@@ -135,7 +135,7 @@ export class DuplicateCoreError extends EpilogueError {
   }
 }
 
-/** Reported by `app.shutdown()` for a resource (a queue driver, a pool) that did not close in time. */
+/** Reported by `app.shutdown()` for a resource (a queue driver, a pool) or an `onShutdown` hook that did not close in time. */
 export class CloseTimeoutError extends EpilogueError {
   /** @param resource - The label the resource was registered with. */
   static forResource(resource: string): CloseTimeoutError {
@@ -143,6 +143,15 @@ export class CloseTimeoutError extends EpilogueError {
       'E_CLOSE_TIMEOUT',
       `Closing ${resource} did not finish within the shutdown timeout; the shutdown went on without it. ` +
         'Check that it can still reach its server (a Redis that went away, say), or raise `timeoutMs` of app.shutdown().',
+    );
+  }
+
+  /** @param hook - The label the `onShutdown` hook was registered with. */
+  static forHook(hook: string): CloseTimeoutError {
+    return new CloseTimeoutError(
+      'E_CLOSE_TIMEOUT',
+      `The onShutdown hook "${hook}" did not settle within the shutdown timeout; the shutdown went on without it. ` +
+        'Make the hook resolve once it has closed what it closes (await pool.end(), say), or raise `timeoutMs` of app.shutdown().',
     );
   }
 }

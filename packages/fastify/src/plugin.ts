@@ -57,13 +57,13 @@ const register: FastifyPluginAsync<EpilogueFastifyOptions> = async (fastify, opt
  */
 export const epilogue = fastifyPlugin(register, { fastify: '5.x', name: '@epilogue/fastify' });
 
-// Two ways in, one shutdown. `app.shutdown()` closes Fastify through a shutdown hook, which it
+// Two ways in, one shutdown. `app.shutdown()` closes Fastify through an onShutdownStart hook, which it
 // does not await (the close itself waits for the shutdown). `fastify.close()` waits for the
 // application in `preClose`: Fastify already answers new requests with 503 by then, the server
 // is still open so in-flight responses complete, and plugins registered after this one (a
 // database pool, say) have not closed yet, so after-response jobs can still use them.
 function bindShutdown(fastify: FastifyInstance, app: Application, timeoutMs: number | undefined): void {
-  const removeHook = app.onShutdown(() => fastify.close());
+  const removeHook = app.onShutdownStart(() => fastify.close());
   const shutdown = async () => {
     removeHook();
     await app.shutdown({ timeoutMs });

@@ -34,7 +34,7 @@ export async function serve(app: Application, handler: NodeHandler, options: Ser
 
   // Requests still arriving on kept-alive connections are answered with `Connection: close`
   // by the request listener once shutdown has begun, so those connections drain too.
-  const removeHook = app.onShutdown(() => {
+  const removeHook = app.onShutdownStart(() => {
     server.close();
     server.closeIdleConnections();
   });

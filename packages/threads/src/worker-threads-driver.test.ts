@@ -30,6 +30,14 @@ class Square extends QueuedJob {
 }
 
 @ShouldQueue()
+class Gate extends QueuedJob {
+  constructor(public key: string) {
+    super();
+  }
+  handle() {}
+}
+
+@ShouldQueue()
 class Flaky extends QueuedJob {
   tries = 3;
   backoff = [0.1, 0.2];
@@ -68,6 +76,9 @@ class Step extends QueuedJob {
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 const JOBS_APP = fixture('jobs-app.mjs');
+// How long a wait may take on a loaded machine (threads start and load the app module first):
+// far above what the tests need, so that a slow machine only makes them slower.
+const LOADED_MS = 15_000;
 
 interface Told {
   job: string;
@@ -87,7 +98,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await Promise.all(apps.map((app) => app.shutdown({ timeoutMs: 1000 })));
+  await Promise.all(apps.map((app) => app.shutdown({ timeoutMs: LOADED_MS })));
   channel.close();
 });
 
@@ -101,7 +112,7 @@ function setup(options: Partial<WorkerThreadsDriverOptions> = {}) {
   return { app, reports, threads, failedJobs, bus: app.make(Dispatcher) };
 }
 
-async function until<T>(what: string, test: () => T | undefined | false | Promise<T | undefined | false>, ms = 4000) {
+async function until<T>(what: string, test: () => T | undefined | false | Promise<T | undefined | false>, ms = LOADED_MS) {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await test();
@@ -112,6 +123,9 @@ async function until<T>(what: string, test: () => T | undefined | false | Promis
 }
 
 const of = (job: string) => told.filter((event) => event.job === job);
+const arrived = () => of('Gate').filter((event) => event.arrived);
+const passed = () => of('Gate').filter((event) => event.passed);
+const release = (...keys: string[]) => keys.forEach((key) => channel.postMessage({ release: key }));
 const failedRecord = (store: MemoryFailedJobStore) => async (): Promise<FailedJobRecord | undefined> =>
   (await store.list())[0];
 
@@ -132,12 +146,15 @@ describe('WorkerThreadsDriver', () => {
 
   it('runs jobs on as many threads as it has, at once', async () => {
     setup({ threads: 2 });
-    await Promise.all([Square.dispatch(1, 150), Square.dispatch(2, 150)]);
-    await until('two squares', () => of('Square').length === 2);
-    const [a, b] = of('Square') as (Told & { started: number; ended: number })[];
+    await Promise.all([Gate.dispatch('a'), Gate.dispatch('b')]);
+    // Neither job can end before the test releases it: both arriving means both run at once.
+    await until('both gates to be reached', () => arrived().length === 2);
+    expect(passed()).toEqual([]);
+    const [a, b] = arrived();
+    expect(new Set([a.key, b.key])).toEqual(new Set(['a', 'b']));
     expect(a.threadId).not.toBe(b.threadId);
-    // Both burned their CPU at the same time.
-    expect(a.started < b.ended && b.started < a.ended).toBe(true);
+    release('a', 'b');
+    await until('both gates to be passed', () => passed().length === 2);
   });
 
   it('retries a job that throws after its backoff, on the thread, then completes it', async () => {
@@ -207,24 +224,65 @@ describe('WorkerThreadsDriver', () => {
   });
 
   it('ends with app.shutdown(): runs the jobs that are ready, then refuses pushes and reports delayed ones', async () => {
-    const { app, threads, reports } = setup({ threads: 1 });
+    const { app, threads, reports } = setup({ threads: 1, closeTimeoutMs: LOADED_MS });
     await Square.dispatch(1, 50);
     await Square.dispatch(2, 50);
     await Square.dispatch(3, 50);
     await threads.push('{}', { queue: 'later', delayMs: 60_000 });
-    await app.shutdown({ timeoutMs: 1000 });
+    await app.shutdown({ timeoutMs: LOADED_MS });
+    // The pool is gone: whatever ran, ran during the shutdown (its news may still be on its way).
+    await until('three squares', () => of('Square').length === 3);
     expect(of('Square').map((event) => event.n)).toEqual([1, 2, 3]);
     await expect(threads.push('{}', { queue: 'default' })).rejects.toBeInstanceOf(DriverClosedError);
-    const left = reports.find((report) => (report.error as { code?: string }).code === 'E_THREADS_JOBS_LEFT');
-    expect((left?.error as Error).message).toMatch(/never ran \(1 on "later"\)/);
+    const codes = reports.map((report) => (report.error as { code?: string }).code);
+    expect(codes).toEqual(['E_THREADS_JOBS_LEFT']);
+    expect((reports[0].error as Error).message).toMatch(/never ran \(1 on "later"\)/);
+  });
+
+  it('ends its running jobs in app.shutdown() before the onShutdown hooks run', async () => {
+    const { app, threads, reports } = setup({ threads: 1 });
+    const trail: string[] = [];
+    app.onShutdown(() => trail.push('hook'));
+    await Gate.dispatch('held');
+    await until('the job to run', () => arrived().length === 1);
+    const done = app.shutdown({ timeoutMs: LOADED_MS }).then(() => trail.push('shut down'));
+    // Pushes are refused once the driver closes: the shutdown has reached the queue connections,
+    // and the hooks must still wait for the job. (Each probe accepted before that stays delayed.)
+    const refused = () =>
+      threads.push('{}', { queue: 'probe', delayMs: 3_600_000 }).then(
+        () => false,
+        (error: unknown) => error instanceof DriverClosedError,
+      );
+    await until('the driver to close', refused);
+    expect(trail).toEqual([]);
+    trail.push('released');
+    release('held');
+    await done;
+    expect(trail).toEqual(['released', 'hook', 'shut down']);
+    await until('the gate to be passed', () => passed().length === 1);
+    // Nothing went wrong, but for the probes left delayed.
+    expect(reports.filter((report) => (report.error as { code?: string }).code !== 'E_THREADS_JOBS_LEFT')).toEqual([]);
   });
 
   it('stops taking ready jobs at closeTimeoutMs, lets the running one finish, and reports the rest', async () => {
-    const { threads, reports } = setup({ threads: 1, closeTimeoutMs: 30 });
-    for (const n of [1, 2, 3]) await Square.dispatch(n, 150);
-    await until('the first job to be taken', () => threads.size('default').then((size) => size === 2));
-    await threads.close();
-    expect(of('Square').map((event) => event.n)).toEqual([1]);
+    const closeTimeoutMs = 30;
+    const { threads, reports } = setup({ threads: 1, closeTimeoutMs });
+    await Gate.dispatch('running');
+    for (const n of [1, 2]) await Square.dispatch(n);
+    await until('the first job to run', () => arrived().length === 1);
+    const trail: string[] = [];
+    const closed = threads.close().then(() => trail.push('closed'));
+    // This wait orders, it does not time: timers fire in the order of their deadlines, so once
+    // it ends, however late, the close timer (due earlier) has fired while the gate held the
+    // only thread.
+    await new Promise((resolve) => setTimeout(resolve, closeTimeoutMs + 1));
+    expect(trail).toEqual([]);
+    trail.push('released');
+    release('running');
+    await closed;
+    expect(trail).toEqual(['released', 'closed']);
+    await until('the gate to be passed', () => passed().length === 1);
+    expect(of('Square')).toEqual([]);
     const left = reports.find((report) => (report.error as { code?: string }).code === 'E_THREADS_JOBS_LEFT');
     expect((left?.error as Error).message).toMatch(/never ran \(2 on "default"\)/);
   });
@@ -232,12 +290,14 @@ describe('WorkerThreadsDriver', () => {
   it('starts every thread with start(), ready for the first job', async () => {
     const { threads } = setup({ threads: 2 });
     await threads.start();
-    const dispatched = Date.now();
+    await until('both threads to load the module', () => of('load').length === 2);
     await Square.dispatch(8);
     const [event] = await until('the square', () => of('Square').length > 0 && of('Square'));
     expect(event.result).toBe(64);
-    // No thread or module to load any more: well under the cost of starting one.
-    expect((event as Told & { ended: number }).ended - dispatched).toBeLessThan(150);
+    // It ran on a thread start() had readied: none loaded the module for it (a thread tells
+    // that it loaded before anything it runs).
+    expect(of('load').map((load) => load.threadId)).toContain(event.threadId);
+    expect(of('load')).toHaveLength(2);
   });
 
   it('rejects start() with the reason when the threads cannot run the connection', async () => {
@@ -248,7 +308,7 @@ describe('WorkerThreadsDriver', () => {
 
   it('lets a program that imports the same module exit after app.shutdown()', async () => {
     const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, [fixture('main-process.mjs')], { timeout: 5000 }, (_error, stdout, stderr) =>
+      const child = execFile(process.execPath, [fixture('main-process.mjs')], { timeout: LOADED_MS }, (_error, stdout, stderr) =>
         resolve({ code: child.exitCode, stdout, stderr }),
       );
     });

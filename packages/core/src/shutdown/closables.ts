@@ -12,20 +12,36 @@ interface Entry {
   readonly label: string;
 }
 
+/** How a list names its entries in reports: the context key, and the error for one that timed out. */
+export interface ClosablesNaming {
+  /** The key of the report context that holds an entry's label (`resource`, `hook`). */
+  readonly contextKey: string;
+  /** The error reported for an entry still closing at the deadline. */
+  readonly timedOut: (label: string) => Error;
+}
+
+const RESOURCES: ClosablesNaming = { contextKey: 'resource', timedOut: (label) => CloseTimeoutError.forResource(label) };
+
 /**
- * The resources an application closes at the end of its shutdown, in the reverse order of their
- * registration (what was opened last, and may use what was opened before it, closes first).
- * Each close is isolated (a throw is reported, the others still close) and the whole is bounded
- * by a deadline, so that a resource that never closes cannot hold the shutdown forever.
+ * What an application closes at the end of its shutdown (resources, or its `onShutdown` hooks),
+ * in the reverse order of their registration (what was opened last, and may use what was opened
+ * before it, closes first). Each close is isolated (a throw is reported, the others still close)
+ * and the whole is bounded by a deadline, so that one that never closes cannot hold the shutdown
+ * forever.
  */
 export class Closables {
   readonly #entries: Entry[] = [];
   readonly #report: ErrorReporter;
+  readonly #naming: ClosablesNaming;
   #closed: Promise<void> | undefined;
 
-  /** @param report - Where close failures and timeouts go. */
-  constructor(report: ErrorReporter) {
+  /**
+   * @param report - Where close failures and timeouts go.
+   * @param naming - How reports name the entries; resources by default.
+   */
+  constructor(report: ErrorReporter, naming: ClosablesNaming = RESOURCES) {
     this.#report = report;
+    this.#naming = naming;
   }
 
   /**
@@ -48,11 +64,12 @@ export class Closables {
   }
 
   /**
-   * Closes every resource once, last added first, and gives up on those still closing after
-   * `timeoutMs` (each is reported as a `CloseTimeoutError`). Later calls return the same promise.
+   * Closes every entry once, last added first, and gives up on those still closing at
+   * `deadline` (a `performance.now()` time; each is reported as timed out). One still closing
+   * then does not keep the next from being closed. Later calls return the same promise.
    */
-  close(timeoutMs: number): Promise<void> {
-    return (this.#closed ??= this.#closeAll(performance.now() + timeoutMs));
+  close(deadline: number): Promise<void> {
+    return (this.#closed ??= this.#closeAll(deadline));
   }
 
   async #closeAll(deadline: number): Promise<void> {
@@ -70,11 +87,15 @@ export class Closables {
     });
     try {
       const outcome = await Promise.race([Promise.resolve().then(() => closable.close()), timedOut]);
-      if (outcome === 'timeout') this.#report(CloseTimeoutError.forResource(label), { phase: 'shutdown', scope: 'root', resource: label });
+      if (outcome === 'timeout') this.#report(this.#naming.timedOut(label), this.#context(label));
     } catch (error) {
-      this.#report(error, { phase: 'shutdown', scope: 'root', resource: label });
+      this.#report(error, this.#context(label));
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  #context(label: string) {
+    return { phase: 'shutdown', scope: 'root', [this.#naming.contextKey]: label };
   }
 }

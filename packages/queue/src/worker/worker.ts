@@ -190,7 +190,7 @@ export class Worker {
   async run(): Promise<WorkerSummary> {
     if (this.#state !== 'idle') throw new WorkerAlreadyStartedError();
     this.#state = 'running';
-    this.#offShutdown = this.#app.onShutdown(() => void this.#stop('shutdown'));
+    this.#offShutdown = this.#app.onShutdownStart(() => void this.#stop('shutdown'));
     const { concurrency = 1, maxTime, stopWhenEmpty = false, sleep } = this.#options;
     this.#consumer = this.#driver.consume(this.queues, this.#handle, {
       concurrency,

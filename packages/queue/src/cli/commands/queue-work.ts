@@ -102,7 +102,7 @@ async function work(context: CommandContext): Promise<number> {
       try {
         await manager.close();
       } finally {
-        // The app's own shutdown hooks close what it opened (database pools, clients), so that
+        // The app's own onShutdown hooks close what it opened (database pools, clients), so that
         // the process can end by itself.
         await app.shutdown({ timeoutMs: options.stopTimeoutMs });
       }
