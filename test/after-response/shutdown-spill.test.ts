@@ -47,7 +47,7 @@ describeWithRedis('SIGTERM with after-response work pending', () => {
     await deleteKeys(prefix);
   });
 
-  it('spills 1,000 unfinished 3 s jobs to Redis at a 1 s timeout; a worker runs each exactly once', async () => {
+  it('spills 1,000 unfinished 3 s jobs to Redis at a 1 s timeout; every job runs exactly once, here or on a worker', async () => {
     const server = startProcess(prefix, serverScript);
     children.push(server);
     const { port } = (await firstLine(server, 'port')) as { port: number };
@@ -59,12 +59,15 @@ describeWithRedis('SIGTERM with after-response work pending', () => {
     server.child.kill('SIGTERM');
     expect(await exitCode(server)).toBe(0);
     const { stats } = (await firstLine(server, 'stats')) as { stats: Record<string, number> };
-    // Nothing finished here within the second; the 64 running (the default concurrency) and the
-    // 936 waiting were all pushed, and the report names the running ones as at-least-once.
-    expect(stats).toMatchObject({ completed: 0, overflowed: 1000 });
+    // On a quiet machine nothing finished here within the second, and the 64 running (the
+    // default concurrency) and the 936 waiting were all pushed. The jobs started as the requests
+    // came in, so on a loaded machine (1,000 requests taking seconds) some ran their 3 s before
+    // the spill: those count as completed here and are not pushed. Either way each is one or
+    // the other, and the report names the pushed running ones as at-least-once.
+    expect(stats.completed + stats.overflowed).toBe(1000);
     expect(server.output()).toMatch(/E_SHUTDOWN_TIMEOUT/);
-    expect(server.output()).toMatch(/1000 job\(s\) were pushed to the overflow connection "redis" to run on a worker \(SendSlowMail ×64 had started here/);
-    expect(await redis.llen(`${prefix}::ran`)).toBe(0);
+    expect(server.output()).toContain(`${stats.overflowed} job(s) were pushed to the overflow connection "redis" to run on a worker`);
+    expect(await redis.llen(`${prefix}::ran`)).toBe(stats.completed);
 
     const worker = startWorkerProcess(prefix, appModule, ['--concurrency', '1000']);
     children.push(worker);
@@ -77,6 +80,6 @@ describeWithRedis('SIGTERM with after-response work pending', () => {
     const ran = await redis.lrange(`${prefix}::ran`, 0, -1);
     const numbers = ran.map((entry) => Number(entry.split(':')[0])).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 1000 }, (_, n) => n));
-    expect(new Set(ran.map((entry) => entry.split(':')[1]))).toEqual(new Set([String(worker.child.pid)]));
+    expect(ran.filter((entry) => entry.split(':')[1] === String(worker.child.pid))).toHaveLength(stats.overflowed);
   }, 60_000);
 });
