@@ -26,7 +26,7 @@ type Connection = Socket & { [FIRST_QUEUED]?: WatchedResponse };
  * (Express, Fastify, plain `http`) share this.
  *
  * A pipelined request that waits behind another one on its connection has a response without a
- * socket yet; if the connection closes before its turn, Node emits neither event on that
+ * socket yet; if the connection closes before its turn, Node emits no `'close'` on that
  * response, so for such a response the connection's own `'close'` ends it too. One listener per
  * connection serves all of its queued responses, however deep the pipeline.
  *
