@@ -2,7 +2,7 @@
 // hello-world route that dispatches one after-response job per request, and one that does not.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import Fastify from 'fastify';
-import { compareAdapter, countingNoop, epilogueApp } from './http-adapter.mjs';
+import { ADAPTER_BUDGETS, compareAdapter, countingNoop, epilogueApp } from './http-adapter.mjs';
 import { importPackage, isBuilt } from './lib/paths.mjs';
 
 const BODY = 'Hello, World!';
@@ -92,5 +92,6 @@ export function run(options) {
     },
     'bare Fastify',
     options,
+    ADAPTER_BUDGETS,
   );
 }

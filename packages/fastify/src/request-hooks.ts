@@ -32,9 +32,9 @@ export interface RequestHooks {
  * the shared listeners of `onResponseEnd` (from @epilogue/node-http), which also ends a
  * pipelined request whose connection closed before its turn, with one listener per connection.
  *
- * Ending the request on the raw response's `'finish'` or `'close'`, whichever comes first,
- * covers completed, streamed, hijacked and aborted responses alike, which
- * Fastify's `onResponse` (not called when the client went away) and `onRequestAbort` (not
+ * Ending the request on the raw response's `'close'` (which Node emits after `'finish'`, or
+ * when the client went away first) covers completed, streamed, hijacked and aborted responses
+ * alike, which Fastify's `onResponse` (not called when the client went away) and `onRequestAbort` (not
  * called once the request body was read) do not do on their own.
  *
  * @param app - The application whose scopes and reporter are used.

@@ -5,6 +5,10 @@ import { onResponseEnd } from './response-end.js';
 /** A request handler for Node's `http` server; it runs inside the request's scope. */
 export type NodeHandler = (request: IncomingMessage, response: ServerResponse) => unknown;
 
+// Where a response keeps its request's scope until the request ends.
+const SCOPE = Symbol('epilogue.scope');
+type ScopedResponse = ServerResponse & { [SCOPE]?: Scope };
+
 /** Options of `createRequestListener()`. */
 export interface RequestListenerOptions {
   /**
@@ -39,15 +43,22 @@ export function createRequestListener(
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const kernel = app.make(HttpKernel);
   const shedder = loadShedder(app, options.shedLoad);
+  // One function for every response (the scope waits on the response itself): watching a
+  // request's end allocates no closure.
+  const end = (response: ScopedResponse): void => {
+    const scope = response[SCOPE];
+    if (scope === undefined) return;
+    response[SCOPE] = undefined;
+    void kernel.terminate(scope, response.req, response);
+  };
   return (request, response) => {
     if (shedder?.shed()) return shedResponse(response, shedder);
     // Once shutdown has begun, a kept-alive connection would keep bringing requests (and scopes)
     // and the shutdown would never drain: answer with `Connection: close` so the client moves on.
     if (app.isShuttingDown) response.shouldKeepAlive = false;
     const scope = app.createScope('http', { method: request.method, url: request.url });
-    onResponseEnd(response, () => {
-      void kernel.terminate(scope, request, response);
-    });
+    (response as ScopedResponse)[SCOPE] = scope;
+    onResponseEnd(response, end);
     scope.run(() => invoke(handler, request, response, scope));
   };
 }

@@ -20,12 +20,13 @@ type WatchedResponse = ServerResponse & {
 type Connection = Socket & { [FIRST_QUEUED]?: WatchedResponse };
 
 /**
- * Calls `onEnd` exactly once when a Node response is over: on `'finish'` (the last byte was handed
- * to the socket, streamed bodies included), or on `'close'` when the client went away first.
- * Adapters built on Node's `http` (Express, Fastify, plain `http`) share this.
+ * Calls `onEnd` exactly once when a Node response is over: on its `'close'`, which Node emits
+ * on the tick after `'finish'` (the last byte was handed to the socket, streamed bodies
+ * included), and at once when the client went away first. Adapters built on Node's `http`
+ * (Express, Fastify, plain `http`) share this.
  *
  * A pipelined request that waits behind another one on its connection has a response without a
- * socket yet; if the connection closes before its turn, Node emits neither event on that
+ * socket yet; if the connection closes before its turn, Node emits no `'close'` on that
  * response, so for such a response the connection's own `'close'` ends it too. One listener per
  * connection serves all of its queued responses, however deep the pipeline.
  *
@@ -44,8 +45,8 @@ export function onResponseEnd(response: ServerResponse, onEnd: OnEnd): void {
     return;
   }
   watched[ON_END] = onEnd;
-  // Plain `on`: end() ignores the second event, and removing listeners costs more than keeping them.
-  response.on('finish', onResponseEvent);
+  // One listener: a response emits 'close' whether it finished or not (a 'finish' listener too
+  // would cost a listener array per response). Plain `on`: removing it costs more than keeping it.
   response.on('close', onResponseEvent);
   const connection = response.socket === null ? response.req?.socket : undefined;
   if (connection) enqueue(watched, connection);

@@ -37,7 +37,12 @@ export class HttpKernel {
    * @param response - The response, whose status decides which deferred callbacks run.
    */
   terminate(scope: Scope, request: unknown, response: ResponseStatus): Promise<void> {
-    return scope.finish(statusOf(response) < 400, new RequestEnding(this.#middleware, this.#steps, scope, request, response));
+    const succeeded = statusOf(response) < 400;
+    // With no terminable middleware of its own (only the deferred callbacks' mark), the request's
+    // end is the scope's own order (deferred, then terminating callbacks): no ending object, and
+    // nothing keeps the request and the response alive while its after-response work waits.
+    if (this.#steps === 0) return scope.finish(succeeded);
+    return scope.finish(succeeded, new RequestEnding(this.#middleware, this.#steps, scope, request, response));
   }
 }
 
