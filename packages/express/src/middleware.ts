@@ -25,9 +25,10 @@ export interface EpilogueExpressOptions {
 /**
  * Creates the Express middleware that gives every request its own Epilogue scope. Everything
  * after it (the rest of the middleware chain and the route handlers) runs inside that scope, so
- * `defer()` and `dispatchAfterResponse()` there belong to the request. Once the response is
- * flushed (`'finish'`), or the client went away first (`'close'`), the kernel's terminate phase
- * runs that request's deferred callbacks and after-response jobs, exactly once.
+ * `defer()` and `dispatchAfterResponse()` there belong to the request. Once the response
+ * closed (`'close'`: the tick after it was flushed, or the client went away first), the
+ * kernel's terminate phase runs that request's deferred callbacks and after-response jobs,
+ * exactly once.
  *
  * Once `app.shutdown()` has begun, responses close their connection (`Connection: close`), so
  * keep-alive clients stop bringing new requests and the shutdown can drain.
