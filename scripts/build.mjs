@@ -31,10 +31,9 @@ function writeIfChanged(path, text) {
   if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeFileSync(path, text);
 }
 
-/** Writes the .mjs and .d.mts of each ES module entry of the package in `dir`; returns how many. */
+/** Writes the .mjs and .d.mts of each ES module entry of the package in `dir`. */
 export function writeEsmEntries(dir) {
   const require = createRequire(join(dir, 'package.json'));
-  let written = 0;
   for (const { mjs, mts, cjs } of esmEntries(dir)) {
     const from = `./${basename(cjs)}`;
     const names = Object.keys(require(join(dir, cjs)));
@@ -52,9 +51,7 @@ export function writeEsmEntries(dir) {
       types.push(`import type cjs from '${from}';`, 'declare const defaultExport: typeof cjs.default;', 'export default defaultExport;');
     }
     writeIfChanged(join(dir, mts), `${types.join('\n')}\n`);
-    written += 1;
   }
-  return written;
 }
 
 /**

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from './build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -21,8 +22,6 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lockfile).mtimeMs
 }
 
 if (process.env.EPILOGUE_SKIP_BUILD !== '1') {
-  // The packages build to CommonJS, with an ES module entry each; then the examples.
-  // Imported only now: a fresh clone has no dependencies until the install above.
-  const { build } = await import('./build.mjs');
+  // The packages build to CommonJS, with an ES module entry each (see build.mjs); then the examples.
   build(pkg.buildProjects);
 }
