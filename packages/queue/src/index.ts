@@ -29,6 +29,7 @@ import '@epilogue/bus';
 
 export { appModulePath, loadAppModule } from './cli/load-app.js';
 export type { LoadAppModuleOptions } from './cli/load-app.js';
+export { AppModuleError, CliUsageError, WorkerInterruptedError } from './cli/cli-errors.js';
 export { runCli } from './cli/run-cli.js';
 export type { CliIo, CliSignal, CliStream } from './cli/cli-io.js';
 export type { AtomicStore, CounterState } from './atomics/atomic-store.js';
@@ -58,8 +59,6 @@ export type {
 export { SyncDriver } from './driver/sync-driver.js';
 export type { SyncDriverOptions } from './driver/sync-driver.js';
 export {
-  AppModuleError,
-  CliUsageError,
   DriverCapabilityError,
   DriverClosedError,
   DuplicateJobNameError,
@@ -76,13 +75,11 @@ export {
   JobTimedOutError,
   MaxAttemptsExceededError,
   NoConsumerError,
-  NoTestRunnerError,
   RateLimiterNotFoundError,
   QueuesNotConfiguredError,
   QueueUnavailableError,
   UnknownConnectionError,
   WorkerAlreadyStartedError,
-  WorkerInterruptedError,
   WorkerStopTimeoutError,
 } from './errors.js';
 export type { PayloadRejection } from './errors.js';
@@ -116,6 +113,7 @@ export type { AtomicStoreFactory, AtomicStoreSuiteOptions } from './testing/desc
 export { describeQueueDriver } from './testing/describe-queue-driver.js';
 export type { QueueDriverFactory, QueueDriverSuiteOptions } from './testing/describe-queue-driver.js';
 export type { TestRunner } from './testing/test-runner.js';
+export { NoTestRunnerError } from './testing/testing-errors.js';
 export { LONGEST_TIMER_MS, setLongTimeout } from './timers.js';
 export type { LongTimer } from './timers.js';
 export { isShouldBeUnique, ShouldBeUnique, ShouldBeUniqueUntilProcessing } from './unique/should-be-unique.js';
