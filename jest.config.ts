@@ -30,6 +30,7 @@ const config: Config = {
     ...fromBullmqModules('ioredis'),
     '^@epilogue/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^@epilogue/testing/jest$': '<rootDir>/packages/testing/src/jest.ts',
+    '^@epilogue/queue/(driver|testing|cli)$': '<rootDir>/packages/queue/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 20_000,

@@ -252,6 +252,7 @@ export function runJestSnippets(dir: string, snippets: WrittenSnippet[], timeout
     moduleNameMapper: {
       '^@epilogue/([a-z-]+)$': `${root}/packages/$1/src/index.ts`,
       '^@epilogue/testing/jest$': `${root}/packages/testing/src/jest.ts`,
+      '^@epilogue/queue/(driver|testing|cli)$': `${root}/packages/queue/src/$1.ts`,
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
   };

@@ -1,7 +1,8 @@
 import { Dispatcher, Job, ShouldQueue, type BatchableJob, type ChainCatchJob, type ChainFailure } from '@epilogue/bus';
 import { Application, EpilogueError } from '@epilogue/core';
 import { BullMQDriver } from '@epilogue/bullmq';
-import { configureQueues, QueuedJob, runCli, Worker } from '@epilogue/queue';
+import { configureQueues, QueuedJob, Worker } from '@epilogue/queue';
+import { runCli } from '@epilogue/queue/cli';
 import { useApp } from '../../queue/src/cli/fixtures/current-app.js';
 import { fixture, jsonLinesOf, testIo } from '../../queue/src/cli/fixtures/test-io.js';
 import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';

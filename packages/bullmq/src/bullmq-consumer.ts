@@ -8,7 +8,7 @@ import {
   type DeliveryHandler,
   type DeliveryOutcome,
   type FailedJobStore,
-} from '@epilogue/queue';
+} from '@epilogue/queue/driver';
 import type { Redis } from 'ioredis';
 import type { Fetched, QueueFetcher, StoredData, StoredJob } from './queue-fetcher.js';
 

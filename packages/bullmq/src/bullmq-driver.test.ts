@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeQueueDriver, type Consumer, type DeliveryHandler } from '@epilogue/queue';
+import type { Consumer, DeliveryHandler } from '@epilogue/queue/driver';
+import { describeQueueDriver } from '@epilogue/queue/testing';
 import { Queue } from 'bullmq';
 import { BullMQDriver } from '@epilogue/bullmq';
 import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchStore } from '@epilogue/bus';
+import { DriverClosedError, InvalidQueueConfigError, QueueUnavailableError } from '@epilogue/queue';
 import {
-  DriverClosedError,
-  InvalidQueueConfigError,
   LONGEST_TIMER_MS,
-  QueueUnavailableError,
   type AtomicStore,
   type ConsumeOptions,
   type Consumer,
@@ -14,7 +12,7 @@ import {
   type PushReceipt,
   type QueueDriver,
   type WaitingJobs,
-} from '@epilogue/queue';
+} from '@epilogue/queue/driver';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { BullMQConsumer } from './bullmq-consumer.js';

@@ -1,7 +1,8 @@
 import { Job, ShouldQueue } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
 import { BullMQDriver } from '@epilogue/bullmq';
-import { configureQueues, QueuedJob, runCli, type QueuedJobOptions } from '@epilogue/queue';
+import { configureQueues, QueuedJob, type QueuedJobOptions } from '@epilogue/queue';
+import { runCli } from '@epilogue/queue/cli';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { useApp } from '../../queue/src/cli/fixtures/current-app.js';

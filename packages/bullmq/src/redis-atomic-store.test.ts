@@ -1,4 +1,5 @@
-import { describeAtomicStore, type AtomicStore } from '@epilogue/queue';
+import type { AtomicStore } from '@epilogue/queue';
+import { describeAtomicStore } from '@epilogue/queue/testing';
 import { RedisAtomicStore } from '@epilogue/bullmq';
 import { describeWithRedis, redisFixtures } from '../../../test/support/redis.js';
 

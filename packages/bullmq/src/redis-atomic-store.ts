@@ -1,4 +1,4 @@
-import type { AtomicStore, CounterState } from '@epilogue/queue';
+import type { AtomicStore, CounterState } from '@epilogue/queue/driver';
 import type { Redis } from 'ioredis';
 
 // Each script runs atomically in Redis: no other client's command runs between its steps.

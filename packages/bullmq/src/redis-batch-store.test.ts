@@ -1,7 +1,8 @@
 import { Dispatcher, type BatchStore } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
 import { BullMQDriver, RedisBatchStore } from '@epilogue/bullmq';
-import { configureQueues, describeBatchStore } from '@epilogue/queue';
+import { configureQueues } from '@epilogue/queue';
+import { describeBatchStore } from '@epilogue/queue/testing';
 import { describeWithRedis, redisFixtures, REDIS } from '../../../test/support/redis.js';
 
 describeWithRedis('RedisBatchStore on the local Redis', () => {

@@ -317,7 +317,8 @@ export class Dispatcher {
 
   /**
    * Sets where `dispatch()` sends `ShouldQueue` jobs. The queue package calls this; `undefined`
-   * goes back to running them in this process.
+   * goes back to running them in this process. Applications call `configureQueues()` instead.
+   * @internal
    */
   setQueueResolver(resolver: QueueConnectionResolver | undefined): this {
     this.#queueResolver = resolver;
@@ -325,12 +326,18 @@ export class Dispatcher {
     return this;
   }
 
-  /** The resolver given to `setQueueResolver()`, if any (a test fake puts it back with this). */
+  /**
+   * The resolver given to `setQueueResolver()`, if any (a test fake puts it back with this).
+   * @internal
+   */
   queueResolver(): QueueConnectionResolver | undefined {
     return this.#queueResolver;
   }
 
-  /** Whether a queue resolver is set: without one, `ShouldQueue` jobs and chains run in this process. */
+  /**
+   * Whether a queue resolver is set: without one, `ShouldQueue` jobs and chains run in this process.
+   * @internal
+   */
   hasQueueResolver(): boolean {
     return this.#queueResolver !== undefined;
   }

@@ -1,8 +1,20 @@
 import * as queue from '@epilogue/queue';
+import * as cli from '@epilogue/queue/cli';
+import * as driver from '@epilogue/queue/driver';
+import * as testing from '@epilogue/queue/testing';
 import { expectErrorRegistry } from '../../../test/support/error-registry.js';
 
+// Loading an app module fails the same way for the CLI and for a driver that loads the app in
+// another thread: both entry points export AppModuleError.
+const appModuleCodes = {
+  E_APP_MODULE_NOT_FOUND: [cli.AppModuleError.notFound('app.js', '/app.js')],
+  E_APP_MODULE_FAILED: [cli.AppModuleError.failed('/app.js', new Error('x'))],
+  E_APP_MODULE_NO_APPLICATION: [cli.AppModuleError.noApplication('/app.js', [])],
+  E_APP_PACKAGE_JSON_INVALID: [cli.AppModuleError.invalidPackageJson('/package.json', 'x')],
+} as const;
+
 describe('errors', () => {
-  it('every exported error extends EpilogueError with a stable E_ code, one code per condition', () => {
+  it('every error of the main entry point extends EpilogueError with a stable E_ code, one code per condition', () => {
     expectErrorRegistry(queue, {
       E_JOB_NOT_SERIALIZABLE: [queue.JobNotSerializableError.at('Job', 'a.b', 'is a function')],
       E_JOB_NOT_REGISTERED: [queue.JobNotRegisteredError.forClass('Job')],
@@ -28,20 +40,30 @@ describe('errors', () => {
       E_FAILED_JOB_NOT_FOUND: [queue.FailedJobNotFoundError.withId('x')],
       E_WORKER_STOP_TIMEOUT: [queue.WorkerStopTimeoutError.after(1, ['a'])],
       E_WORKER_STARTED: [new queue.WorkerAlreadyStartedError()],
-      E_NO_TEST_RUNNER: [new queue.NoTestRunnerError()],
       E_INVALID_JOB_MIDDLEWARE: [queue.InvalidJobMiddlewareError.forOption('WithoutOverlapping', 'releaseAfter', 'seconds ≥ 0', -1)],
       E_RATE_LIMITER_NOT_FOUND: [queue.RateLimiterNotFoundError.named('backups', [])],
       E_INVALID_RATE_LIMIT: [queue.InvalidRateLimitError.because('x')],
-      E_CLI_UNKNOWN_COMMAND: [queue.CliUsageError.unknownCommand('x', ['queue:work'])],
-      E_CLI_MISSING_APP: [queue.CliUsageError.missingApp('queue:work')],
-      E_CLI_INVALID_OPTION: [queue.CliUsageError.invalidOption('--concurrency', 'a whole number', 'x')],
-      E_CLI_INVALID_ARGUMENTS: [queue.CliUsageError.invalidArguments('queue:work', 'x')],
-      E_APP_MODULE_NOT_FOUND: [queue.AppModuleError.notFound('app.js', '/app.js')],
-      E_APP_MODULE_FAILED: [queue.AppModuleError.failed('/app.js', new Error('x'))],
-      E_APP_MODULE_NO_APPLICATION: [queue.AppModuleError.noApplication('/app.js', [])],
-      E_APP_PACKAGE_JSON_INVALID: [queue.AppModuleError.invalidPackageJson('/package.json', 'x')],
-      E_WORKER_INTERRUPTED: [queue.WorkerInterruptedError.bySignal('SIGINT', ['a'])],
     });
+  });
+
+  it('the CLI entry point exports the errors of the command line and of loading the app module', () => {
+    expectErrorRegistry(cli, {
+      E_CLI_UNKNOWN_COMMAND: [cli.CliUsageError.unknownCommand('x', ['queue:work'])],
+      E_CLI_MISSING_APP: [cli.CliUsageError.missingApp('queue:work')],
+      E_CLI_INVALID_OPTION: [cli.CliUsageError.invalidOption('--concurrency', 'a whole number', 'x')],
+      E_CLI_INVALID_ARGUMENTS: [cli.CliUsageError.invalidArguments('queue:work', 'x')],
+      E_WORKER_INTERRUPTED: [cli.WorkerInterruptedError.bySignal('SIGINT', ['a'])],
+      ...appModuleCodes,
+    });
+  });
+
+  it('the driver entry point exports the error of loadAppModule(), the same class as the CLI', () => {
+    expectErrorRegistry(driver, appModuleCodes);
+    expect(driver.AppModuleError).toBe(cli.AppModuleError);
+  });
+
+  it('the testing entry point exports the error of the conformance suites', () => {
+    expectErrorRegistry(testing, { E_NO_TEST_RUNNER: [new testing.NoTestRunnerError()] });
   });
 
   it('keeps the cause of a malformed payload', () => {
@@ -50,8 +72,8 @@ describe('errors', () => {
   });
 
   it('formats errors for the failed store with their code', () => {
-    const text = queue.formatException(queue.JobMarkedFailedError.forJob('Job'));
+    const text = driver.formatException(queue.JobMarkedFailedError.forJob('Job'));
     expect(text).toMatch(/^\[E_JOB_MARKED_FAILED\] JobMarkedFailedError: Job marked itself as failed\./);
-    expect(queue.formatException('a string')).toBe('Non-error thrown: a string');
+    expect(driver.formatException('a string')).toBe('Non-error thrown: a string');
   });
 });

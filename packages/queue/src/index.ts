@@ -3,10 +3,14 @@
  * pushes it to a driver; a `Worker` takes it back, rebuilds the job from the registry of job
  * classes, and runs it in its own scope with retries, timeouts and a failed store.
  *
- * Drivers: `SyncDriver` (runs at once) and `MemoryDriver` (in this process). Every driver
- * implements `QueueDriver` and passes `describeQueueDriver()`. Job middleware
+ * Drivers: `SyncDriver` (runs at once) and `MemoryDriver` (in this process). Job middleware
  * (`WithoutOverlapping`, `RateLimited`, `ThrottlesExceptions`) and unique jobs (`@ShouldBeUnique()`)
  * keep their locks and counters in the connection's `AtomicStore`.
+ *
+ * This is what an application imports. The other entry points: `@epilogue/queue/driver` (what a
+ * driver implements and the helpers it uses), `@epilogue/queue/testing` (the conformance suites
+ * every driver and store passes, which load `node:assert`) and `@epilogue/queue/cli` (`runCli()`,
+ * the `epilogue` command).
  *
  * @module
  * @example
@@ -27,39 +31,20 @@
  */
 import '@epilogue/bus';
 
-export { appModulePath, loadAppModule } from './cli/load-app.js';
-export type { LoadAppModuleOptions } from './cli/load-app.js';
-export { runCli } from './cli/run-cli.js';
-export type { CliIo, CliSignal, CliStream } from './cli/cli-io.js';
-export type { AtomicStore, CounterState } from './atomics/atomic-store.js';
+export type { AtomicStore } from './atomics/atomic-store.js';
 export { MemoryAtomicStore } from './atomics/memory-atomic-store.js';
 export type { MemoryAtomicStoreOptions } from './atomics/memory-atomic-store.js';
-export { describeBatchStore } from './batch/describe-batch-store.js';
-export type { BatchStoreFactory, BatchStoreSuiteOptions } from './batch/describe-batch-store.js';
 export { QueuedChains } from './chain/queued-chains.js';
 export type { ChainJobPlace, QueuedChainsOptions } from './chain/queued-chains.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { configureQueues, queueManager } from './configure-queues.js';
-export { deliver, failedRecord } from './driver/deliver.js';
 export { MemoryDriver } from './driver/memory-driver.js';
 export type { MemoryDriverOptions } from './driver/memory-driver.js';
-export type {
-  ConsumeOptions,
-  Consumer,
-  Delivery,
-  DeliveryHandler,
-  DeliveryOutcome,
-  DriverPushOptions,
-  PushReceipt,
-  QueueDriver,
-  WaitingJobs,
-} from './driver/queue-driver.js';
+export type { QueueDriver } from './driver/queue-driver.js';
 export { SyncDriver } from './driver/sync-driver.js';
 export type { SyncDriverOptions } from './driver/sync-driver.js';
 export {
-  AppModuleError,
-  CliUsageError,
   DriverCapabilityError,
   DriverClosedError,
   DuplicateJobNameError,
@@ -76,17 +61,14 @@ export {
   JobTimedOutError,
   MaxAttemptsExceededError,
   NoConsumerError,
-  NoTestRunnerError,
   RateLimiterNotFoundError,
   QueuesNotConfiguredError,
   QueueUnavailableError,
   UnknownConnectionError,
   WorkerAlreadyStartedError,
-  WorkerInterruptedError,
   WorkerStopTimeoutError,
 } from './errors.js';
 export type { PayloadRejection } from './errors.js';
-export { formatException } from './failed/failed-job-store.js';
 export type { FailedJobRecord, FailedJobStore } from './failed/failed-job-store.js';
 export { FailedJobs } from './failed/failed-jobs.js';
 export { MemoryFailedJobStore } from './failed/memory-failed-job-store.js';
@@ -111,17 +93,8 @@ export { QueueManager, SYNC_MAX_ATTEMPTS } from './queue-manager.js';
 export type { ConnectionConfig, QueueConfig } from './queue-manager.js';
 export { jobRegistry, JobRegistry, registerJobs } from './registry/job-registry.js';
 export type { JobClasses } from './registry/job-registry.js';
-export { describeAtomicStore } from './testing/describe-atomic-store.js';
-export type { AtomicStoreFactory, AtomicStoreSuiteOptions } from './testing/describe-atomic-store.js';
-export { describeQueueDriver } from './testing/describe-queue-driver.js';
-export type { QueueDriverFactory, QueueDriverSuiteOptions } from './testing/describe-queue-driver.js';
-export type { TestRunner } from './testing/test-runner.js';
-export { LONGEST_TIMER_MS, setLongTimeout } from './timers.js';
-export type { LongTimer } from './timers.js';
 export { isShouldBeUnique, ShouldBeUnique, ShouldBeUniqueUntilProcessing } from './unique/should-be-unique.js';
 export type { UniqueJob } from './unique/should-be-unique.js';
-export { JobRunner } from './worker/job-runner.js';
-export type { AttemptDefaults, JobRunnerOptions, LostAttempt, RunHooks, RunReport } from './worker/job-runner.js';
 export { queueContext } from './worker/queue-context.js';
 export type { QueueContext } from './worker/queue-context.js';
 export { QueuedJob } from './worker/queued-job.js';

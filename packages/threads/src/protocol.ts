@@ -8,7 +8,7 @@
  * @internal
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { Delivery, DeliveryOutcome, DriverPushOptions } from '@epilogue/queue';
+import type { Delivery, DeliveryOutcome, DriverPushOptions } from '@epilogue/queue/driver';
 
 /** An error as data. */
 export interface WireError {

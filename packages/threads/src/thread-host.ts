@@ -8,7 +8,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { threadId, type MessagePort } from 'node:worker_threads';
-import type { DriverPushOptions, PushReceipt } from '@epilogue/queue';
+import type { DriverPushOptions, PushReceipt } from '@epilogue/queue/driver';
 import { NotOnMainThreadError } from './errors.js';
 import { fromWire, type MainMessage, type ThreadMessage } from './protocol.js';
 

@@ -7,7 +7,8 @@
  * @internal
  */
 import { threadId } from 'node:worker_threads';
-import { loadAppModule, queueManager, type JobRunner, type LostAttempt, type PayloadCodec } from '@epilogue/queue';
+import { queueManager, type PayloadCodec } from '@epilogue/queue';
+import { loadAppModule, type JobRunner, type LostAttempt } from '@epilogue/queue/driver';
 import { ThreadModuleError } from './errors.js';
 import { fromWire, outcomeToWire, toWire, type ThreadResult, type ThreadTask, type WarmTask } from './protocol.js';
 import { currentTask, hostModule, TaskChannel } from './thread-host.js';

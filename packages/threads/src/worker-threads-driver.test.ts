@@ -8,12 +8,12 @@ import { Dispatcher, ShouldQueue } from '@epilogue/bus';
 import { Application, type ErrorContext } from '@epilogue/core';
 import {
   configureQueues,
-  describeQueueDriver,
   DriverClosedError,
   MemoryFailedJobStore,
   QueuedJob,
   type FailedJobRecord,
 } from '@epilogue/queue';
+import { describeQueueDriver } from '@epilogue/queue/testing';
 import { InvalidThreadsOptionError, WorkerThreadsDriver, type WorkerThreadsDriverOptions } from '@epilogue/threads';
 
 // The jobs run in fixtures/jobs-app.mjs on the threads; these classes of the same names only

@@ -5,12 +5,14 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import type { Application } from '@epilogue/core';
 import {
-  appModulePath,
   DriverClosedError,
   InvalidQueueConfigError,
   JobTimedOutError,
   MemoryDriver,
   NoConsumerError,
+} from '@epilogue/queue';
+import {
+  appModulePath,
   setLongTimeout,
   type AtomicStore,
   type ConsumeOptions,
@@ -23,7 +25,7 @@ import {
   type LongTimer,
   type PushReceipt,
   type QueueDriver,
-} from '@epilogue/queue';
+} from '@epilogue/queue/driver';
 import { Piscina } from 'piscina';
 import { InvalidThreadsOptionError, JobsLeftOnCloseError, NotOnMainThreadError, ThreadCrashedError } from './errors.js';
 import {

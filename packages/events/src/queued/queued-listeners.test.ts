@@ -18,11 +18,10 @@ import {
   SyncDriver,
   WithoutOverlapping,
   Worker,
-  type DriverPushOptions,
   type JobFinished,
   type JobPayload,
-  type PushReceipt,
 } from '@epilogue/queue';
+import type { DriverPushOptions, PushReceipt } from '@epilogue/queue/driver';
 
 const trail: string[] = [];
 const failures: { event: unknown; error: unknown }[] = [];

@@ -1,16 +1,8 @@
 import { ShouldQueue } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
 import { EventDispatcher, InvalidListenerError, type QueuedListenerOptions } from '@epilogue/events';
-import {
-  configureQueues,
-  MemoryDriver,
-  queueManager,
-  SyncDriver,
-  Worker,
-  type DriverPushOptions,
-  type JobFinished,
-  type PushReceipt,
-} from '@epilogue/queue';
+import { configureQueues, MemoryDriver, queueManager, SyncDriver, Worker, type JobFinished } from '@epilogue/queue';
+import type { DriverPushOptions, PushReceipt } from '@epilogue/queue/driver';
 
 const trail: string[] = [];
 const failures: string[] = [];

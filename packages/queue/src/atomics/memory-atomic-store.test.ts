@@ -1,4 +1,5 @@
-import { describeAtomicStore, MemoryAtomicStore } from '@epilogue/queue';
+import { MemoryAtomicStore } from '@epilogue/queue';
+import { describeAtomicStore } from '@epilogue/queue/testing';
 
 describeAtomicStore('MemoryAtomicStore', () => new MemoryAtomicStore());
 

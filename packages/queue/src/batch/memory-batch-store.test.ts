@@ -1,5 +1,5 @@
 import { MemoryBatchStore } from '@epilogue/bus';
-import { describeBatchStore } from '@epilogue/queue';
+import { describeBatchStore } from '@epilogue/queue/testing';
 
 describeBatchStore('MemoryBatchStore', () => new MemoryBatchStore());
 

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EpilogueError } from '@epilogue/core';
-import { CliUsageError } from '../errors.js';
+import { CliUsageError } from './cli-errors.js';
 import type { CliIo, CliStream } from './cli-io.js';
 
 /**

@@ -1,6 +1,7 @@
 import { Job, ShouldQueue } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
-import { configureQueues, MemoryDriver, runCli, Worker, type QueueManager } from '@epilogue/queue';
+import { configureQueues, MemoryDriver, Worker, type QueueManager } from '@epilogue/queue';
+import { runCli } from '@epilogue/queue/cli';
 import { useApp } from './fixtures/current-app.js';
 import { fixture, jsonLinesOf, linesOf, testIo } from './fixtures/test-io.js';
 

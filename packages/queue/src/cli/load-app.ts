@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Application } from '@epilogue/core';
-import { AppModuleError, CliUsageError } from '../errors.js';
+import { AppModuleError, CliUsageError } from './cli-errors.js';
 import type { CommandContext } from './command.js';
 import { stringOption } from './parse-command-line.js';
 

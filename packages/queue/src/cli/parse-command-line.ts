@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CliUsageError } from '../errors.js';
+import { CliUsageError } from './cli-errors.js';
 import { helpOption, type CliOptionValues, type Command } from './command.js';
 
 /** A command line, parsed for one command. */

@@ -1,16 +1,8 @@
 import { Job, ShouldQueue } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
-import {
-  configureQueues,
-  MemoryDriver,
-  runCli,
-  SyncDriver,
-  type ConsumeOptions,
-  type DeliveryHandler,
-  type DriverPushOptions,
-  type QueueDriver,
-  type QueueManager,
-} from '@epilogue/queue';
+import { configureQueues, MemoryDriver, SyncDriver, type QueueManager } from '@epilogue/queue';
+import type { ConsumeOptions, DeliveryHandler, DriverPushOptions, QueueDriver } from '@epilogue/queue/driver';
+import { runCli } from '@epilogue/queue/cli';
 import { useApp } from './fixtures/current-app.js';
 import { fixture, jsonLinesOf, linesOf, testIo } from './fixtures/test-io.js';
 

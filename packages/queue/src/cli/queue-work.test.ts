@@ -8,11 +8,11 @@ import {
   DriverClosedError,
   MemoryDriver,
   QueuedJob,
-  runCli,
   SyncDriver,
   type QueuedJobOptions,
   type QueueManager,
 } from '@epilogue/queue';
+import { runCli } from '@epilogue/queue/cli';
 import { useApp } from './fixtures/current-app.js';
 import { fixture, jsonLinesOf, linesOf, testIo, until } from './fixtures/test-io.js';
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Application } from '@epilogue/core';
-import { runCli } from '@epilogue/queue';
+import { runCli } from '@epilogue/queue/cli';
 import { useApp } from './fixtures/current-app.js';
 import { fixture, jsonLinesOf, testIo } from './fixtures/test-io.js';
 

@@ -1,4 +1,4 @@
-import { CliUsageError } from '../errors.js';
+import { CliUsageError } from './cli-errors.js';
 import type { CliIo } from './cli-io.js';
 import { CliOutput, jsonDestination } from './cli-output.js';
 import type { Command } from './command.js';

@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
-import { WorkerInterruptedError, WorkerStopTimeoutError } from '../errors.js';
+import { WorkerStopTimeoutError } from '../errors.js';
+import { WorkerInterruptedError } from './cli-errors.js';
 import { formatException } from '../failed/failed-job-store.js';
 import type { QueueDriver, WaitingJobs } from '../driver/queue-driver.js';
 import type { Worker, WorkerStopReason, WorkerSummary } from '../worker/worker.js';

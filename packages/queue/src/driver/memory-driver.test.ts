@@ -1,4 +1,5 @@
-import { describeQueueDriver, DriverClosedError, MemoryDriver, MemoryFailedJobStore } from '@epilogue/queue';
+import { DriverClosedError, MemoryDriver, MemoryFailedJobStore } from '@epilogue/queue';
+import { describeQueueDriver } from '@epilogue/queue/testing';
 
 describeQueueDriver('MemoryDriver', () => new MemoryDriver());
 

@@ -1,4 +1,5 @@
-import { describeQueueDriver, DriverClosedError, NoConsumerError, SyncDriver } from '@epilogue/queue';
+import { DriverClosedError, NoConsumerError, SyncDriver } from '@epilogue/queue';
+import { describeQueueDriver } from '@epilogue/queue/testing';
 
 describeQueueDriver('SyncDriver', () => new SyncDriver());
 

@@ -1,4 +1,4 @@
-import { NoTestRunnerError } from '../errors.js';
+import { NoTestRunnerError } from './testing-errors.js';
 
 /** The test runner functions the suite needs; Jest, Vitest (globals) and Mocha provide them. */
 export interface TestRunner {

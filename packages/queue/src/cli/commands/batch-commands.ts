@@ -1,7 +1,7 @@
 import { BatchNotFoundError, Dispatcher, type Batch, type Batches } from '@epilogue/bus';
 import type { Application } from '@epilogue/core';
 import { queueManager } from '../../configure-queues.js';
-import { CliUsageError } from '../../errors.js';
+import { CliUsageError } from '../cli-errors.js';
 import { appOption, connectionOption, jsonOption, type CliOption, type Command, type CommandContext } from '../command.js';
 import { formatTable, formatTime, type CliOutput } from '../cli-output.js';
 import { loadApp } from '../load-app.js';

@@ -1,4 +1,5 @@
-import { CliUsageError, FailedJobNotFoundError } from '../../errors.js';
+import { FailedJobNotFoundError } from '../../errors.js';
+import { CliUsageError } from '../cli-errors.js';
 import type { FailedJobRecord } from '../../failed/failed-job-store.js';
 import type { FailedJobs } from '../../failed/failed-jobs.js';
 import { isRecord } from '../../payload/job-payload.js';

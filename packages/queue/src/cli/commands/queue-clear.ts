@@ -1,4 +1,4 @@
-import { CliUsageError } from '../../errors.js';
+import { CliUsageError } from '../cli-errors.js';
 import { appOption, connectionOption, jsonOption, type Command, type CommandContext } from '../command.js';
 import { stringOption } from '../parse-command-line.js';
 import { withQueueManager } from './with-queue-manager.js';

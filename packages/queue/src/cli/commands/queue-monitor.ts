@@ -1,4 +1,4 @@
-import { CliUsageError } from '../../errors.js';
+import { CliUsageError } from '../cli-errors.js';
 import type { QueueManager } from '../../queue-manager.js';
 import { appOption, connectionOption, jsonOption, type Command, type CommandContext } from '../command.js';
 import { formatTable } from '../cli-output.js';
