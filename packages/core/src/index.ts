@@ -49,7 +49,7 @@ export {
   AfterResponseOverloadedError,
   CloseTimeoutError,
   DependencyResolutionError,
-  describe,
+  describeValue,
   DuplicateCoreError,
   EpilogueError,
   InvalidAfterResponseOptionError,
