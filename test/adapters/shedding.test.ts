@@ -12,7 +12,7 @@ import Fastify from 'fastify';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gate, tick } from '../support/app.js';
+import { gate, tick } from '@epilogue-internal/test-support/waits';
 
 interface Started {
   url: string;

@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gate, tick } from '../support/app.js';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
+import { gate, tick } from '@epilogue-internal/test-support/waits';
 
 type Handler = Parameters<typeof createRequestListener>[1];
 

@@ -4,7 +4,7 @@ import { BullMQDriver } from '@epilogue/bullmq';
 import { configureQueues, QueuedJob, runCli, Worker } from '@epilogue/queue';
 import { useApp } from '../../queue/src/cli/fixtures/current-app.js';
 import { fixture, jsonLinesOf, testIo } from '../../queue/src/cli/fixtures/test-io.js';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 const ran: string[] = [];
 

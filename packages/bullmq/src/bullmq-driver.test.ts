@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describeQueueDriver, type Consumer, type DeliveryHandler } from '@epilogue/queue';
 import { Queue } from 'bullmq';
 import { BullMQDriver } from '@epilogue/bullmq';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 // scripts/bullmq-range.mjs runs these tests on the ends of the peer range; the rest of the time
 // they run on the workspace's devDependency.

@@ -11,7 +11,7 @@ import {
   Worker,
   type JobFinished,
 } from '@epilogue/queue';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 // Job middleware options whose state is in the connection's atomic store, on Redis.
 

@@ -11,7 +11,7 @@ import {
   type QueuedJobOptions,
 } from '@epilogue/queue';
 import { Redis } from 'ioredis';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 const ran: string[] = [];
 

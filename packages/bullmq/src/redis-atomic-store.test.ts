@@ -1,6 +1,6 @@
 import { describeAtomicStore, type AtomicStore } from '@epilogue/queue';
 import { RedisAtomicStore } from '@epilogue/bullmq';
-import { describeWithRedis, redisFixtures } from '../../../test/support/redis.js';
+import { describeWithRedis, redisFixtures } from '@epilogue-internal/test-support/redis';
 
 describeWithRedis('RedisAtomicStore on the local Redis', () => {
   const { client, prefix } = redisFixtures('atomics');

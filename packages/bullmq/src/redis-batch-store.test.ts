@@ -2,7 +2,7 @@ import { Dispatcher, type BatchStore } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
 import { BullMQDriver, RedisBatchStore } from '@epilogue/bullmq';
 import { configureQueues, describeBatchStore } from '@epilogue/queue';
-import { describeWithRedis, redisFixtures, REDIS } from '../../../test/support/redis.js';
+import { describeWithRedis, REDIS, redisFixtures } from '@epilogue-internal/test-support/redis';
 
 describeWithRedis('RedisBatchStore on the local Redis', () => {
   const { client, prefix } = redisFixtures('batches');
