@@ -10,6 +10,7 @@ import { Agent, request as httpRequest, type IncomingMessage, type Server, type 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { tick } from '@epilogue-internal/test-support/waits';
 import { buildPackages, repositoryRoot } from './build-packages.js';
 
 /** What a route receives: the request, already parsed, framework-neutral. */
@@ -134,7 +135,7 @@ export class Recorder {
         const events = this.names().join(', ');
         throw new SuiteTimeout(`Timed out after ${timeoutMs} ms waiting for ${what}; events: ${events}`);
       }
-      await sleep(5);
+      await tick(5);
     }
   }
 }
@@ -172,7 +173,7 @@ export class TracedJob extends Job {
   @autowire()
   async handle(context: RequestContext, recorder: Recorder, probe: ResponseProbe): Promise<void> {
     recorder.record('job started', this.id, { ownContext: context.id === this.id, flushed: probe.flushed(this.id) });
-    if (this.ms > 0) await sleep(this.ms);
+    if (this.ms > 0) await tick(this.ms);
     recorder.record('job finished', this.id);
   }
 }
@@ -290,10 +291,6 @@ export function send(base: string, path: string, options: SendOptions): Promise<
 /** What error reports of a GET request to `path` say about it (adapters may report absolute URLs). */
 export function requestContext(path: string): Record<string, unknown> {
   return { scope: 'http', method: 'GET', url: expect.stringContaining(path) };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export interface Harness {

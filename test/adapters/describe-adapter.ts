@@ -56,6 +56,7 @@
 import { Application, currentScope, defer, Lifecycle } from '@epilogue/core';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { tick } from '@epilogue-internal/test-support/waits';
 import {
   countTerminations,
   enter,
@@ -70,7 +71,6 @@ import {
   requestContext,
   ResponseProbe,
   send,
-  sleep,
   statusRoute,
   traced,
   TracedJob,
@@ -167,7 +167,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
       const { url, agent: client, recorder, idle } = await start({
         '/users': async (context) => {
           const { id } = context.body as { id: string };
-          await sleep(5);
+          await tick(5);
           enter(id);
           TracedJob.dispatchAfterResponse(id);
           const scope = currentScope();
@@ -196,7 +196,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
             enter(id);
             MarkJob.dispatchAfterResponse('job registered before the abort', id);
             recorder.record('route waiting', id);
-            await sleep(150);
+            await tick(150);
             MarkJob.dispatchAfterResponse('job registered after the abort', id);
             recorder.record('route done', id);
             return { body: 'too late' };
@@ -211,7 +211,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
       request.destroy();
       await recorder.until(() => recorder.all('job registered before the abort').length > 0, 'the first job');
       await recorder.until(() => recorder.all('job registered after the abort').length > 0, 'the second job');
-      await sleep(50);
+      await tick(50);
       expect(recorder.all('terminate', 'gone')).toHaveLength(1);
       expect(recorder.all('job registered before the abort')).toHaveLength(1);
       expect(recorder.all('job registered after the abort')).toHaveLength(1);
@@ -223,7 +223,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
         {
           '/slow': async (context) => {
             enter(idOf(context));
-            await sleep(100);
+            await tick(100);
             return { body: 'first' };
           },
           '/traced': (context) => {
@@ -245,7 +245,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
       socket.destroy();
       await recorder.until(() => recorder.all('job finished', 'p2').length > 0, 'the job of the second request', 2_000);
       await idle();
-      await sleep(150);
+      await tick(150);
       expect(recorder.all('terminate', 'p1')).toHaveLength(1);
       expect(recorder.all('terminate', 'p2')).toHaveLength(1);
     });
@@ -259,7 +259,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
             TracedJob.dispatchAfterResponse(id);
             async function* chunks(): AsyncIterable<string> {
               for (const chunk of ['a', 'b', 'c']) {
-                await sleep(30);
+                await tick(30);
                 recorder.record('chunk produced', id);
                 yield chunk;
               }
@@ -273,7 +273,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
       const response = await get('/stream?id=s', 's');
       expect(response.body).toBe('abc');
       await recorder.until(() => recorder.all('job finished', 's').length > 0, 'the job');
-      await sleep(20);
+      await tick(20);
       expect(recorder.names('s')).toEqual([
         'chunk produced',
         'chunk produced',
@@ -419,7 +419,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
           );
           if (status === 200) ok.push(id);
           if (ok.length === 20 && signalledAt === 0) signalledAt = server.terminate();
-          if (status !== 200) await sleep(10);
+          if (status !== 200) await tick(10);
         }
       };
       await Promise.all([loop(), loop(), loop(), loop()]);
