@@ -1,7 +1,8 @@
 import type { Config } from 'jest';
 
 // Tests run the TypeScript sources through SWC (decorator metadata included); workspace
-// packages resolve to their src/ so no build is needed, and the ESM-only dependencies are
+// packages resolve to their src/ so no build is needed (the tests' private helpers,
+// @epilogue-internal/test-support, to test/support/), and the ESM-only dependencies are
 // transformed: cookie (loaded by light-my-request for fastify.inject()).
 const swc = {
   jsc: {
@@ -31,6 +32,7 @@ const config: Config = {
     '^@epilogue/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     '^@epilogue/testing/jest$': '<rootDir>/packages/testing/src/jest.ts',
     '^@epilogue/queue/(driver|testing|cli)$': '<rootDir>/packages/queue/src/$1.ts',
+    '^@epilogue-internal/test-support/([a-z-]+)$': '<rootDir>/test/support/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 20_000,

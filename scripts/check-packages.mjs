@@ -60,6 +60,7 @@ async function listing(tarball) {
 }
 
 const ONE_COPY = /^(@epilogue\/(core|bus|queue|events)|tsyringe)$/;
+const PRIVATE = /^@epilogue-internal\//;
 
 // What publint and attw do not check.
 async function ownChecks(name, tarball) {
@@ -81,6 +82,13 @@ async function ownChecks(name, tarball) {
   for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
     for (const [dependency, range] of Object.entries(manifest[field] ?? {})) {
       if (String(range).startsWith('workspace:')) problems.push(`${field}.${dependency} is still ${range}`);
+    }
+  }
+  // The private workspace packages (the tests' helpers) are never published: a tarball that names
+  // one, even among its devDependencies, names a package the registry does not have.
+  for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies', 'devDependencies']) {
+    for (const dependency of Object.keys(manifest[field] ?? {}).filter((name) => PRIVATE.test(name))) {
+      problems.push(`${field}.${dependency} is a private workspace package`);
     }
   }
   return problems.map((problem) => `${name}: ${problem}`);

@@ -2,8 +2,7 @@
 // an always-deferred one and an after-command job, under each exit-code outcome.
 import { Job } from '@epilogue/bus';
 import { Application, defer, runCommand, type ErrorContext } from '@epilogue/core';
-
-const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { tick } from '@epilogue-internal/test-support/waits';
 
 function recordingApp() {
   const reports: { error: unknown; context: ErrorContext }[] = [];

@@ -53,305 +53,44 @@
  * Besides `http.request` on explicit agents, one test writes two pipelined requests on a raw
  * TCP socket.
  */
-import { Application, currentScope, defer, HttpKernel, Lifecycle, type ErrorContext, type Scope } from '@epilogue/core';
-import { autowire, Job } from '@epilogue/bus';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Application, currentScope, defer, Lifecycle } from '@epilogue/core';
+import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { buildPackages, repositoryRoot } from './build-packages.js';
+import { tick } from '@epilogue-internal/test-support/waits';
+import {
+  countTerminations,
+  enter,
+  ExpectedFailure,
+  expectNoJobLost,
+  FailingJob,
+  idOf,
+  launchFixture,
+  MarkJob,
+  Recorder,
+  RequestContext,
+  requestContext,
+  ResponseProbe,
+  send,
+  statusRoute,
+  traced,
+  TracedJob,
+  type AdapterSuiteOptions,
+  type Cleanup,
+  type Harness,
+  type RouteTable,
+  type ServerFactory,
+} from './describe-adapter-helpers.js';
 
-/** What a route receives: the request, already parsed, framework-neutral. */
-export interface RouteContext {
-  /** The HTTP method, upper case. */
-  method: string;
-  /** The path, without the query. */
-  path: string;
-  /** The query parameters. */
-  query: URLSearchParams;
-  /** Parsed JSON for `application/json` requests, the text otherwise (`''` without a body). */
-  body: unknown;
-}
-
-/** What a route answers. */
-export interface RouteResult {
-  /** The status code; 200 when omitted. */
-  status?: number;
-  /** Response headers. */
-  headers?: Record<string, string>;
-  /** A string, or chunks written as they are produced. */
-  body?: string | AsyncIterable<string>;
-}
-
-/** A framework-neutral route. It may throw or reject: the adapter's error path answers. */
-export type Route = (context: RouteContext) => RouteResult | Promise<RouteResult>;
-
-/** Routes by path (no query). */
-export type RouteTable = Readonly<Record<string, Route>>;
-
-/** What an adapter's factory returns. */
-export interface RunningServer {
-  /** `http://127.0.0.1:<port>`, no trailing slash. */
-  url: string;
-  /** The Node server accepting the connections. */
-  server: Server;
-  /** Stops serving. */
-  close(): Promise<void>;
-}
-
-/** Starts a real server for `app` serving `routes` through the adapter under test. */
-export type ServerFactory = (app: Application, routes: RouteTable) => Promise<RunningServer>;
-
-/** Options of `describeAdapter()`. */
-export interface AdapterSuiteOptions {
-  /** The process-level fixture for the SIGTERM test (see the contract above). */
-  sigterm?: {
-    /** Absolute path of the fixture script. */
-    script: string;
-    /** Workspace packages the script imports from `dist`, built before it starts. */
-    packages: readonly string[];
-  };
-}
-
-/**
- * Builds the neutral route context from what every framework knows about a request.
- *
- * @param method - The request method.
- * @param url - The request URL as received (`/path?query`), or absolute.
- * @param body - The body as the framework parsed it; a string is parsed as JSON when `contentType` says so.
- * @param contentType - The request's content type, to parse a raw string body.
- */
-export function routeContext(method: string, url: string, body: unknown, contentType?: string): RouteContext {
-  const parsed = new URL(url, 'http://127.0.0.1');
-  const json = typeof body === 'string' && body !== '' && contentType?.startsWith('application/json') === true;
-  return { method, path: parsed.pathname, query: parsed.searchParams, body: json ? JSON.parse(body) : body };
-}
-
-/** Absolute path of a script in `test/adapters/fixtures`. */
-export function fixture(name: string): string {
-  return join(repositoryRoot, 'test', 'adapters', 'fixtures', name);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Services and jobs the routes use. Each test registers fresh ones in its own application.
-
-/** A request-scoped service: one per request's container, holding the id the client sent. */
-class RequestContext {
-  id: string | undefined;
-}
-
-interface RecordedEvent {
-  name: string;
-  id: string | undefined;
-  at: number;
-  flushed?: boolean;
-  ownContext?: boolean;
-}
-
-/** The test's log of what ran, when, and what it saw. */
-class Recorder {
-  readonly events: RecordedEvent[] = [];
-
-  record(name: string, id?: string, seen: Partial<RecordedEvent> = {}): void {
-    this.events.push({ name, id, at: performance.now(), ...seen });
-  }
-
-  all(name: string, id?: string): RecordedEvent[] {
-    return this.events.filter((event) => event.name === name && (id === undefined || event.id === id));
-  }
-
-  first(name: string, id?: string): RecordedEvent | undefined {
-    return this.all(name, id)[0];
-  }
-
-  /** Event names in order, optionally for one id. */
-  names(id?: string): string[] {
-    return this.events.filter((event) => id === undefined || event.id === id).map((event) => event.name);
-  }
-
-  /** Resolves once `condition` holds; fails the test after `timeoutMs`. */
-  async until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    while (!condition()) {
-      if (performance.now() > deadline) {
-        const events = this.names().join(', ');
-        throw new SuiteTimeout(`Timed out after ${timeoutMs} ms waiting for ${what}; events: ${events}`);
-      }
-      await sleep(5);
-    }
-  }
-}
-
-/** Knows each response by the `x-test-id` its request carried, seen from the Node server. */
-class ResponseProbe {
-  readonly #responses = new Map<string, ServerResponse>();
-
-  watch(server: Server): void {
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      const id = request.headers['x-test-id'];
-      if (typeof id === 'string') this.#responses.set(id, response);
-    });
-  }
-
-  /** Whether the response of request `id` was completely handed to the socket. */
-  flushed(id: string | undefined): boolean {
-    return id !== undefined && this.#responses.get(id)?.writableFinished === true;
-  }
-}
-
-class SuiteTimeout extends Error {}
-class ExpectedFailure extends Error {}
-class NotInScope extends Error {}
-
-/** Records when it starts (with what it saw of its request) and when it ends, after `ms`. */
-class TracedJob extends Job {
-  constructor(
-    readonly id: string,
-    readonly ms = 0,
-  ) {
-    super();
-  }
-
-  @autowire()
-  async handle(context: RequestContext, recorder: Recorder, probe: ResponseProbe): Promise<void> {
-    recorder.record('job started', this.id, { ownContext: context.id === this.id, flushed: probe.flushed(this.id) });
-    if (this.ms > 0) await sleep(this.ms);
-    recorder.record('job finished', this.id);
-  }
-}
-
-/** Records its name. */
-class MarkJob extends Job {
-  constructor(
-    readonly mark: string,
-    readonly id: string,
-  ) {
-    super();
-  }
-
-  @autowire()
-  handle(recorder: Recorder): void {
-    recorder.record(this.mark, this.id);
-  }
-}
-
-/** Always throws. */
-class FailingJob extends Job {
-  constructor(readonly id: string) {
-    super();
-  }
-
-  handle(): never {
-    throw new ExpectedFailure(`job of ${this.id} failed`);
-  }
-}
-
-/** Records each terminate of the kernel, with the request's id. */
-function countTerminations(app: Application, recorder: Recorder): void {
-  app.make(HttpKernel).pushTerminable({
-    terminate(_request: unknown, _response: unknown, scope: Scope) {
-      recorder.record('terminate', scope.container.resolve(RequestContext).id);
-    },
-  });
-}
-
-/** Called by routes: names the current request in its scoped `RequestContext`. */
-function enter(id: string): RequestContext {
-  const scope = currentScope();
-  if (scope === undefined) throw new NotInScope('the route does not run inside a scope');
-  const context = scope.container.resolve(RequestContext);
-  context.id = id;
-  return context;
-}
-
-function idOf(context: RouteContext): string {
-  return context.query.get('id') ?? 'none';
-}
-
-const traced: Route = (context) => {
-  const id = idOf(context);
-  enter(id);
-  TracedJob.dispatchAfterResponse(id, Number(context.query.get('ms') ?? 0));
-  return { body: id };
-};
-
-// ---------------------------------------------------------------------------------------------
-// The client side: Node's http.request on explicit agents, so sockets are under control.
-
-interface ClientResponse {
-  status: number;
-  body: string;
-  /** When the last byte of the body was received. */
-  receivedAt: number;
-  /** How long the request took, from sending to the last byte. */
-  elapsed: number;
-  /** The client's local port: the same port means the same connection. */
-  localPort: number | undefined;
-}
-
-interface SendOptions {
-  agent: Agent;
-  method?: string;
-  json?: unknown;
-  id?: string;
-  /** Sends the body in two parts, this many milliseconds apart (a slow upload). */
-  bodyPauseMs?: number;
-}
-
-function send(base: string, path: string, options: SendOptions): Promise<ClientResponse> {
-  const startedAt = performance.now();
-  const body = options.json === undefined ? undefined : JSON.stringify(options.json);
-  const headers: Record<string, string> = {};
-  if (options.id !== undefined) headers['x-test-id'] = options.id;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(`${base}${path}`, { agent: options.agent, method: options.method ?? 'GET', headers });
-    request.on('error', reject);
-    request.on('response', (response) => {
-      const localPort = response.socket?.localPort;
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const receivedAt = performance.now();
-        const elapsed = receivedAt - startedAt;
-        resolve({ status: response.statusCode ?? 0, body: text, receivedAt, elapsed, localPort });
-      });
-    });
-    if (body === undefined || options.bodyPauseMs === undefined) {
-      request.end(body);
-      return;
-    }
-    // The second part arrives in its own event loop turn, as from a slow client: the framework
-    // reads it from a socket event, outside whatever context the request started in.
-    request.write(body.slice(0, 1));
-    setTimeout(() => request.end(body.slice(1)), options.bodyPauseMs);
-  });
-}
-
-/** What error reports of a GET request to `path` say about it (adapters may report absolute URLs). */
-function requestContext(path: string): Record<string, unknown> {
-  return { scope: 'http', method: 'GET', url: expect.stringContaining(path) };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-interface Harness {
-  app: Application;
-  url: string;
-  reports: { error: unknown; context: ErrorContext }[];
-  recorder: Recorder;
-  agent: Agent;
-  get(path: string, id?: string): Promise<ClientResponse>;
-  idle(): Promise<void>;
-}
+export { fixture, routeContext } from './describe-adapter-helpers.js';
+export type {
+  AdapterSuiteOptions,
+  Route,
+  RouteContext,
+  RouteResult,
+  RouteTable,
+  RunningServer,
+  ServerFactory,
+} from './describe-adapter-helpers.js';
 
 /**
  * Runs the adapter behaviour suite against one adapter.
@@ -362,7 +101,7 @@ interface Harness {
  */
 export function describeAdapter(name: string, factory: ServerFactory, options: AdapterSuiteOptions = {}): void {
   describe(`the ${name} adapter`, () => {
-    const cleanups: (() => Promise<void> | void)[] = [];
+    const cleanups: Cleanup[] = [];
 
     afterEach(async () => {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -428,7 +167,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
       const { url, agent: client, recorder, idle } = await start({
         '/users': async (context) => {
           const { id } = context.body as { id: string };
-          await sleep(5);
+          await tick(5);
           enter(id);
           TracedJob.dispatchAfterResponse(id);
           const scope = currentScope();
@@ -457,7 +196,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
             enter(id);
             MarkJob.dispatchAfterResponse('job registered before the abort', id);
             recorder.record('route waiting', id);
-            await sleep(150);
+            await tick(150);
             MarkJob.dispatchAfterResponse('job registered after the abort', id);
             recorder.record('route done', id);
             return { body: 'too late' };
@@ -472,7 +211,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
       request.destroy();
       await recorder.until(() => recorder.all('job registered before the abort').length > 0, 'the first job');
       await recorder.until(() => recorder.all('job registered after the abort').length > 0, 'the second job');
-      await sleep(50);
+      await tick(50);
       expect(recorder.all('terminate', 'gone')).toHaveLength(1);
       expect(recorder.all('job registered before the abort')).toHaveLength(1);
       expect(recorder.all('job registered after the abort')).toHaveLength(1);
@@ -484,7 +223,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
         {
           '/slow': async (context) => {
             enter(idOf(context));
-            await sleep(100);
+            await tick(100);
             return { body: 'first' };
           },
           '/traced': (context) => {
@@ -506,7 +245,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
       socket.destroy();
       await recorder.until(() => recorder.all('job finished', 'p2').length > 0, 'the job of the second request', 2_000);
       await idle();
-      await sleep(150);
+      await tick(150);
       expect(recorder.all('terminate', 'p1')).toHaveLength(1);
       expect(recorder.all('terminate', 'p2')).toHaveLength(1);
     });
@@ -520,7 +259,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
             TracedJob.dispatchAfterResponse(id);
             async function* chunks(): AsyncIterable<string> {
               for (const chunk of ['a', 'b', 'c']) {
-                await sleep(30);
+                await tick(30);
                 recorder.record('chunk produced', id);
                 yield chunk;
               }
@@ -534,7 +273,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
       const response = await get('/stream?id=s', 's');
       expect(response.body).toBe('abc');
       await recorder.until(() => recorder.all('job finished', 's').length > 0, 'the job');
-      await sleep(20);
+      await tick(20);
       expect(recorder.names('s')).toEqual([
         'chunk produced',
         'chunk produced',
@@ -547,20 +286,6 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
       expect(recorder.first('job started', 's')).toMatchObject({ ownContext: true, flushed: true });
       await idle();
     });
-
-    function statusRoute(): Route {
-      return (context) => {
-        const id = idOf(context);
-        enter(id);
-        const recorder = currentScope()!.container.resolve(Recorder);
-        // Registered first on purpose: after-response jobs still run after deferred callbacks.
-        MarkJob.dispatchAfterResponse('after-response job', id);
-        defer(() => recorder.record('deferred', id));
-        defer(() => recorder.record('deferred always', id), undefined, true);
-        defer(() => recorder.record('deferred always()', id)).always(true);
-        return { status: Number(context.query.get('status')), body: 'status' };
-      };
-    }
 
     it('runs deferred callbacks, then after-response jobs, when the status is below 400', async () => {
       const { get, recorder, idle } = await start({ '/status': statusRoute() });
@@ -651,48 +376,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
 
     const sigterm = options.sigterm;
     const withFixture = sigterm === undefined ? it.skip : it;
-
-    /** Builds the packages, starts the fixture and waits until it listens. */
-    async function startFixture(routeMs: number, jobMs: number): Promise<Fixture> {
-      await buildPackages(sigterm!.packages);
-      const directory = mkdtempSync(join(tmpdir(), 'epilogue-sigterm-'));
-      cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
-      const log = join(directory, 'jobs.log');
-      const child = spawn(process.execPath, [sigterm!.script], {
-        cwd: repositoryRoot,
-        env: {
-          ...process.env,
-          EPILOGUE_FIXTURE_LOG: log,
-          EPILOGUE_FIXTURE_ROUTE_MS: String(routeMs),
-          EPILOGUE_FIXTURE_JOB_MS: String(jobMs),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, at: performance.now() }));
-      cleanups.push(() => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      });
-      const url = await listeningUrl(child.stdout, () => stderr);
-      return {
-        url,
-        exited,
-        stderr: () => stderr,
-        logged: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
-        terminate: () => {
-          child.kill('SIGTERM');
-          return performance.now();
-        },
-      };
-    }
-
-    /** Every answered request's job is in the log once; nothing else is, and nothing twice. */
-    function expectNoJobLost(answered: string[], logged: string[], sent: (id: string) => boolean): void {
-      expect(logged.filter((id, index) => logged.indexOf(id) !== index)).toEqual([]);
-      expect(answered.filter((id) => !logged.includes(id))).toEqual([]);
-      expect(logged.filter((id) => !sent(id))).toEqual([]);
-    }
+    const startFixture = (routeMs: number, jobMs: number) => launchFixture(sigterm!, cleanups, routeMs, jobMs);
 
     withFixture('loses no after-response job of an answered request when SIGTERM arrives under load', async () => {
       const server = await startFixture(50, 200);
@@ -735,7 +419,7 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
           );
           if (status === 200) ok.push(id);
           if (ok.length === 20 && signalledAt === 0) signalledAt = server.terminate();
-          if (status !== 200) await sleep(10);
+          if (status !== 200) await tick(10);
         }
       };
       await Promise.all([loop(), loop(), loop(), loop()]);
@@ -745,27 +429,4 @@ export function describeAdapter(name: string, factory: ServerFactory, options: A
       expectNoJobLost(ok, server.logged(), (id) => /^k\d+$/.test(id) && Number(id.slice(1)) < sent);
     });
   });
-}
-
-interface Fixture {
-  url: string;
-  exited: Promise<{ code: number | null; at: number }>;
-  stderr(): string;
-  logged(): string[];
-  /** Sends SIGTERM; returns when. */
-  terminate(): number;
-}
-
-async function listeningUrl(stdout: NodeJS.ReadableStream, stderr: () => string): Promise<string> {
-  const lines = createInterface({ input: stdout });
-  const timer = setTimeout(() => lines.close(), 10_000);
-  try {
-    for await (const line of lines) {
-      const match = /^listening (http:\/\/\S+)$/.exec(line);
-      if (match) return match[1];
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  throw new SuiteTimeout(`The fixture never printed "listening <url>". Its stderr:\n${stderr()}`);
 }

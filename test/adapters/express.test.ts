@@ -6,7 +6,8 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tick, gate, recordingApp, idle } from '../support/app.js';
+import { idle, recordingApp } from '@epilogue-internal/test-support/app';
+import { gate, tick } from '@epilogue-internal/test-support/waits';
 
 type ExpressFactory = typeof express5;
 

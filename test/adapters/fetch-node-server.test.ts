@@ -4,7 +4,8 @@ import { handle } from '@epilogue/fetch';
 import { Hono } from 'hono';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tick, gate, recordingApp, idle } from '../support/app.js';
+import { idle, recordingApp } from '@epilogue-internal/test-support/app';
+import { gate, tick } from '@epilogue-internal/test-support/waits';
 
 describe('@epilogue/fetch served by @hono/node-server', () => {
   const servers: Server[] = [];

@@ -1,6 +1,7 @@
 import { currentScope, defer } from '@epilogue/core';
 import { handle, InvalidResponseError, type WaitUntilContext } from '@epilogue/fetch';
-import { tick, recordingApp, idle } from '../support/app.js';
+import { idle, recordingApp } from '@epilogue-internal/test-support/app';
+import { tick } from '@epilogue-internal/test-support/waits';
 
 function waitUntilCollector() {
   const kept: Promise<unknown>[] = [];

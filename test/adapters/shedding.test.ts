@@ -12,7 +12,10 @@ import Fastify from 'fastify';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gate, tick } from '../support/app.js';
+import { gate, waitFor } from '@epilogue-internal/test-support/waits';
+
+// Waits for `test`, named by its source in the failure.
+const until = (test: () => boolean | Promise<boolean>, ms = 5000) => waitFor(String(test), test, ms);
 
 interface Started {
   url: string;
@@ -82,14 +85,6 @@ const adapters: Record<string, Start> = {
     return listening(serveFetch({ fetch: handler, port: 0, hostname: '127.0.0.1' }) as Server);
   },
 };
-
-async function until(test: () => boolean, waitMs = 5000): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${waitMs} ms`);
-    await tick(5);
-  }
-}
 
 describe.each(Object.entries(adapters))('shedLoad with %s', (_name, start) => {
   let started: Started | undefined;

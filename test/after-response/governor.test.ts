@@ -10,8 +10,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gate, tick } from '../support/app.js';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
+import { gate, tick, waitFor } from '@epilogue-internal/test-support/waits';
+
+// Waits for `test`, named by its source in the failure.
+const until = (test: () => boolean | Promise<boolean>, ms = 10_000) => waitFor(String(test), test, ms);
 
 type Handler = Parameters<typeof createRequestListener>[1];
 
@@ -45,14 +48,6 @@ function get(url: string): Promise<{ status: number; body: string }> {
       .on('error', reject)
       .end();
   });
-}
-
-async function until(test: () => boolean | Promise<boolean>, waitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${waitMs} ms`);
-    await tick(5);
-  }
 }
 
 // Sends `burst` GET /render requests at once, then GET /plain once they were all answered.

@@ -5,8 +5,8 @@ import { once } from 'node:events';
 import { Agent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { exitCode, startProcess, startWorkerProcess, type Started } from '../support/processes.js';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/redis.js';
+import { exitCode, type Started, startProcess, startWorkerProcess } from '@epilogue-internal/test-support/processes';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 const appModule = join(__dirname, 'fixtures/spill-app.mjs');
 const serverScript = join(__dirname, 'fixtures/spill-server.mjs');

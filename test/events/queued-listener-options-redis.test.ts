@@ -6,7 +6,7 @@ import { BullMQDriver } from '@epilogue/bullmq';
 import { Application } from '@epilogue/core';
 import { EventDispatcher, type QueuedListenerOptions } from '@epilogue/events';
 import { configureQueues, queueManager, Worker, type JobFinished } from '@epilogue/queue';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 const trail: string[] = [];
 

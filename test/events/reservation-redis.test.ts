@@ -4,8 +4,8 @@
 // for a reservation that already exists. Queued event: the same, inside one job.
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { exitCode, runProcess, startWorkerProcess, type Started } from '../support/processes.js';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/redis.js';
+import { exitCode, runProcess, type Started, startWorkerProcess } from '@epilogue-internal/test-support/processes';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 const appModule = join(__dirname, 'fixtures/reservation-app.mjs');
 const registerScript = join(__dirname, 'fixtures/register.mjs');

@@ -1,7 +1,8 @@
 import { Dispatcher, InvalidChainError, ShouldQueue } from '@epilogue/bus';
 import { Application, InvalidCallbackError } from '@epilogue/core';
 import { configureQueues, MemoryDriver, QueuedJob, Worker } from '@epilogue/queue';
-import { startWorker, stopWorkers, waitFor } from '../support/queue.js';
+import { startWorker, stopWorkers } from '@epilogue-internal/test-support/queue';
+import { waitFor } from '@epilogue-internal/test-support/waits';
 
 const ran: string[] = [];
 

@@ -7,7 +7,8 @@ import {
   WithoutOverlapping,
   type QueuedJobOptions,
 } from '@epilogue/queue';
-import { queueApp, startWorker, stopWorkers, waitFor } from '../support/queue.js';
+import { queueApp, startWorker, stopWorkers } from '@epilogue-internal/test-support/queue';
+import { waitFor } from '@epilogue-internal/test-support/waits';
 
 const ran: string[] = [];
 

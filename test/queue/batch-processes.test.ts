@@ -4,8 +4,8 @@ import { Dispatcher } from '@epilogue/bus';
 import { RedisBatchStore } from '@epilogue/bullmq';
 import { Application } from '@epilogue/core';
 import { Redis } from 'ioredis';
-import { exitCode, startProcess, startWorkerProcess, type Started } from '../support/processes.js';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/redis.js';
+import { exitCode, type Started, startProcess, startWorkerProcess } from '@epilogue-internal/test-support/processes';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 // Two worker processes, started as a deployment starts them, work the jobs of batches dispatched
 // by a third process; this test process only reads Redis, and finds the batches by id.

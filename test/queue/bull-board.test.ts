@@ -11,7 +11,7 @@ import { BullMQDriver } from '@epilogue/bullmq';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import express from 'express';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 // bull-board as its users run it (its Express adapter on a real HTTP server), over Epilogue's
 // Redis queues, driven through its JSON API as its pages drive it.

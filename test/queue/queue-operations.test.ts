@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { BullMQDriver } from '@epilogue/bullmq';
 import { Redis } from 'ioredis';
 import { buildPackages } from '../adapters/build-packages.js';
-import { exitCode, runProcess, startProcess, startWorkerProcess, type Started } from '../support/processes.js';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/redis.js';
+import { exitCode, runProcess, type Started, startProcess, startWorkerProcess } from '@epilogue-internal/test-support/processes';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 // The queue operations commands of the `epilogue` bin, each run as its own process the way an
 // operator or a deploy script runs it, against workers in other processes on the local Redis.

@@ -7,8 +7,8 @@ import { serve } from '@epilogue/node-http';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { gate } from '../support/app.js';
-import { describeWithPostgres, POSTGRES } from '../support/postgres.js';
+import { describeWithPostgres, POSTGRES } from '@epilogue-internal/test-support/postgres';
+import { gate } from '@epilogue-internal/test-support/waits';
 
 let pool: pg.Pool;
 let trail: string[];

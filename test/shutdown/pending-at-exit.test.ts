@@ -2,7 +2,7 @@
 // would lose that work silently. Before such a process exits, it is reported, once, by name.
 import { join } from 'node:path';
 import { buildPackages } from '../adapters/build-packages.js';
-import { exitCode, startProcess } from '../support/processes.js';
+import { exitCode, startProcess } from '@epilogue-internal/test-support/processes';
 
 const script = join(__dirname, 'fixtures/forgets-to-terminate.mjs');
 

@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { buildPackages } from '../adapters/build-packages.js';
-import { startProcess, type Started } from '../support/processes.js';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../support/redis.js';
+import { type Started, startProcess } from '@epilogue-internal/test-support/processes';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 const script = join(__dirname, 'fixtures/dispatch-and-shut-down.mjs');
 

@@ -1,15 +1,7 @@
-// Helpers shared by the adapter tests: an application that records its reports, a wait for
-// every scope to end, a timer tick and a gate a test opens by hand.
+// Helpers shared by the adapter tests: an application that records its reports, and a wait for
+// every scope to end.
 import { Application, type ErrorContext } from '@epilogue/core';
-
-export const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A promise the test resolves when it chooses, with `open()`. */
-export function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
+import { tick } from './waits.js';
 
 /** An application whose reporter keeps every report. */
 export function recordingApp() {

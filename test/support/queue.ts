@@ -1,6 +1,5 @@
 // Helpers shared by the queue tests that run jobs through a Worker: an application with a memory
-// queue, a worker running in the background, and a wait that polls instead of sleeping.
-import assert from 'node:assert/strict';
+// queue, and a worker running in the background.
 import type { Application } from '@epilogue/core';
 import {
   configureQueues,
@@ -11,7 +10,7 @@ import {
   type QueueDriver,
   type WorkerOptions,
 } from '@epilogue/queue';
-import { recordingApp, tick } from './app.js';
+import { recordingApp } from './app.js';
 
 /** An application whose reporter keeps every report, with `memory` (the default) and `sync` connections. */
 export function queueApp(memory: QueueDriver = new MemoryDriver()) {
@@ -43,13 +42,4 @@ export function startWorker(app: Application, options: WorkerOptions = {}) {
 /** Stops every worker a test started and left running; call it in `afterEach`. */
 export async function stopWorkers(): Promise<void> {
   await Promise.all([...started].map((stop) => stop()));
-}
-
-/** Polls `test` every 2 ms until it passes; fails the test after `ms`. */
-export async function waitFor(what: string, test: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await tick(2);
-  }
 }

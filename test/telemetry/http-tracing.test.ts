@@ -3,8 +3,8 @@
 // as the parent, over a real socket. The server runs in a process of its own: instrumentation-http
 // patches node:http through Node's module loader, which Jest's sandbox bypasses.
 import { join } from 'node:path';
-import { exitCode } from '../support/processes.js';
-import { spansOf, startTraced, type ExportedSpan } from '../support/telemetry.js';
+import { exitCode } from '@epilogue-internal/test-support/processes';
+import { type ExportedSpan, spansOf, startTraced } from '@epilogue-internal/test-support/telemetry';
 
 const SERVER = 1;
 const STATUS_ERROR = 2;

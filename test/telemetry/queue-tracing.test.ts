@@ -3,9 +3,9 @@
 // process (`epilogue queue:work`) writes a `process` span whose parent is that send span. Each
 // process writes its spans as JSON lines when it exits.
 import { join } from 'node:path';
-import { exitCode, startProcess, startWorkerProcess, type Started } from '../support/processes.js';
-import { deleteKeys, describeWithRedis, uniquePrefix } from '../support/redis.js';
-import { spansOf, startTraced, withSdk, type ExportedSpan } from '../support/telemetry.js';
+import { exitCode, type Started, startProcess, startWorkerProcess } from '@epilogue-internal/test-support/processes';
+import { deleteKeys, describeWithRedis, uniquePrefix } from '@epilogue-internal/test-support/redis';
+import { type ExportedSpan, spansOf, startTraced, withSdk } from '@epilogue-internal/test-support/telemetry';
 
 const appModule = join(__dirname, 'fixtures/redis-app.mjs');
 const dispatchScript = join(__dirname, 'fixtures/dispatch.mjs');

@@ -5,7 +5,7 @@ import { configureQueues, QueuedJob, Worker } from '@epilogue/queue';
 import { runCli } from '@epilogue/queue/cli';
 import { useApp } from '../../queue/src/cli/fixtures/current-app.js';
 import { fixture, jsonLinesOf, testIo } from '../../queue/src/cli/fixtures/test-io.js';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 const ran: string[] = [];
 

@@ -4,7 +4,11 @@ import type { Consumer, DeliveryHandler } from '@epilogue/queue/driver';
 import { describeQueueDriver } from '@epilogue/queue/testing';
 import { Queue } from 'bullmq';
 import { BullMQDriver } from '@epilogue/bullmq';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
+import { tick, waitFor } from '@epilogue-internal/test-support/waits';
+
+// Waits for `test`, named by its source in the failure.
+const until = (test: () => boolean | Promise<boolean>, ms = 5000) => waitFor(String(test), test, ms);
 
 // scripts/bullmq-range.mjs runs these tests on the ends of the peer range; the rest of the time
 // they run on the workspace's devDependency.
@@ -59,7 +63,7 @@ describeWithRedis('BullMQDriver timing and foreign jobs (local Redis)', () => {
       at.set(delivery.id, Date.now());
       return { type: 'complete' };
     });
-    await pause(50);
+    await tick(50);
     const pushed = Date.now();
     await driver.push('x', { queue: 'default', id: 'x', delayMs: 200 });
     await driver.push('y', { queue: 'default', id: 'y', delayMs: 700 });
@@ -85,7 +89,7 @@ describeWithRedis('BullMQDriver timing and foreign jobs (local Redis)', () => {
       idle.push(delivery.id);
       return { type: 'complete' };
     });
-    await pause(50);
+    await tick(50);
     const pushed = Date.now();
     await driver.push('next', { queue: 'default', id: 'next' });
     await until(() => idle.includes('next'), 3000);
@@ -110,15 +114,3 @@ describeWithRedis('BullMQDriver timing and foreign jobs (local Redis)', () => {
     expect(await driver.size('default')).toBe(0);
   });
 });
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until(test: () => boolean | Promise<boolean>, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${waitMs} ms`);
-    await pause(5);
-  }
-}

@@ -11,7 +11,11 @@ import {
   Worker,
   type JobFinished,
 } from '@epilogue/queue';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
+import { waitFor } from '@epilogue-internal/test-support/waits';
+
+// Waits for `test`, named by its source in the failure.
+const until = (test: () => boolean | Promise<boolean>, ms = 5000) => waitFor(String(test), test, ms);
 
 // Job middleware options whose state is in the connection's atomic store, on Redis.
 
@@ -125,11 +129,3 @@ describeWithRedis('job middleware on BullMQDriver (local Redis)', () => {
     expect(await driver.atomics.owner('books::ledger')).toBeUndefined();
   });
 });
-
-async function until(test: () => boolean | Promise<boolean>, waitMs = 5000): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

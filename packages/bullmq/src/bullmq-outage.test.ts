@@ -5,7 +5,7 @@ import { configureQueues, InvalidQueueConfigError, QueueUnavailableError } from 
 import { Redis } from 'ioredis';
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 @ShouldQueue()
 class SendInvoice extends Job {

@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { useApp } from '../../queue/src/cli/fixtures/current-app.js';
 import { fixture, jsonLinesOf, testIo, until } from '../../queue/src/cli/fixtures/test-io.js';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
 
 const APP = fixture('current-app.ts');
 const ran: string[] = [];

@@ -11,7 +11,11 @@ import {
   type QueuedJobOptions,
 } from '@epilogue/queue';
 import { Redis } from 'ioredis';
-import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '../../../test/support/redis.js';
+import { deleteKeys, describeWithRedis, REDIS, uniquePrefix } from '@epilogue-internal/test-support/redis';
+import { waitFor } from '@epilogue-internal/test-support/waits';
+
+// Waits for `test`, named by its source in the failure.
+const until = (test: () => boolean | Promise<boolean>, ms = 5000) => waitFor(String(test), test, ms);
 
 const ran: string[] = [];
 
@@ -267,11 +271,3 @@ describeWithRedis('Worker on BullMQDriver (local Redis)', () => {
     expect(() => new BullMQDriver({ connection: REDIS, keepCompleted: 1.5 })).toThrow(/keepCompleted must be a whole number/);
   });
 });
-
-async function until(test: () => boolean | Promise<boolean>, waitMs = 5000): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

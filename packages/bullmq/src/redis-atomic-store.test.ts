@@ -1,7 +1,7 @@
 import type { AtomicStore } from '@epilogue/queue';
 import { describeAtomicStore } from '@epilogue/queue/testing';
 import { RedisAtomicStore } from '@epilogue/bullmq';
-import { describeWithRedis, redisFixtures } from '../../../test/support/redis.js';
+import { describeWithRedis, redisFixtures } from '@epilogue-internal/test-support/redis';
 
 describeWithRedis('RedisAtomicStore on the local Redis', () => {
   const { client, prefix } = redisFixtures('atomics');

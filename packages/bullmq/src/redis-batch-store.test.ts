@@ -3,7 +3,7 @@ import { Application } from '@epilogue/core';
 import { BullMQDriver, RedisBatchStore } from '@epilogue/bullmq';
 import { configureQueues } from '@epilogue/queue';
 import { describeBatchStore } from '@epilogue/queue/testing';
-import { describeWithRedis, redisFixtures, REDIS } from '../../../test/support/redis.js';
+import { describeWithRedis, REDIS, redisFixtures } from '@epilogue-internal/test-support/redis';
 
 describeWithRedis('RedisBatchStore on the local Redis', () => {
   const { client, prefix } = redisFixtures('batches');

@@ -1,5 +1,5 @@
 import * as bus from '@epilogue/bus';
-import { expectErrorRegistry } from '../../../test/support/error-registry.js';
+import { expectErrorRegistry } from '@epilogue-internal/test-support/error-registry';
 
 class SendInvoice {}
 

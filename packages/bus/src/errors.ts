@@ -1,4 +1,4 @@
-import { describe, EpilogueError } from '@epilogue/core';
+import { describeValue, EpilogueError } from '@epilogue/core';
 
 /** Thrown when a job has no handler: no `map()` entry and no `handle()`/`__invoke()` of its own. */
 export class HandlerNotFoundError extends EpilogueError {
@@ -19,7 +19,7 @@ export class InvalidJobError extends EpilogueError {
   static forValue(value: unknown): InvalidJobError {
     return new InvalidJobError(
       'E_INVALID_JOB',
-      `Only objects can be dispatched (an instance of a job class); got ${describe(value)}.`,
+      `Only objects can be dispatched (an instance of a job class); got ${describeValue(value)}.`,
     );
   }
 }
@@ -97,7 +97,7 @@ export class InvalidHandlerError extends EpilogueError {
     return new InvalidHandlerError(
       'E_INVALID_HANDLER',
       `The handler mapped for ${job} must be a class or object with handle() or __invoke(), or a ` +
-        `function; got ${describe(handler)}.`,
+        `function; got ${describeValue(handler)}.`,
     );
   }
 }
@@ -115,7 +115,7 @@ export class InvalidChainError extends EpilogueError {
   static notAList(value: unknown): InvalidChainError {
     return new InvalidChainError(
       'E_INVALID_CHAIN',
-      `chain() and withChain() take a list of job instances; got ${describe(value)}.`,
+      `chain() and withChain() take a list of job instances; got ${describeValue(value)}.`,
     );
   }
 
@@ -124,7 +124,7 @@ export class InvalidChainError extends EpilogueError {
     return new InvalidChainError(
       'E_INVALID_CHAIN',
       `A chain's catch() takes a job instance (dispatched when the chain fails, with the failure in ` +
-        `its \`chainFailure\` field) or, for a chain that runs in this process, a function; got ${describe(value)}.`,
+        `its \`chainFailure\` field) or, for a chain that runs in this process, a function; got ${describeValue(value)}.`,
     );
   }
 
@@ -189,7 +189,7 @@ export class ChainCatchNotQueueableError extends EpilogueError {
   static forFunction(handler: (...args: never[]) => unknown): ChainCatchNotQueueableError {
     return new ChainCatchNotQueueableError(
       'E_CHAIN_CATCH_NOT_QUEUEABLE',
-      `This chain goes through a queue, so its catch() cannot be a function (${describe(handler)}): ` +
+      `This chain goes through a queue, so its catch() cannot be a function (${describeValue(handler)}): ` +
         'a function cannot travel to the worker where a job of the chain fails. Pass a job instead, ' +
         'such as .catch(new ReportChainFailure(orderId)): a registered ShouldQueue job, queued with the ' +
         'chain and dispatched once when a job of it fails for good, with the failure in its ' +

@@ -11,8 +11,7 @@ import {
   ShutdownTimeoutError,
   type ErrorContext,
 } from '@epilogue/core';
-
-const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+import { tick } from '@epilogue-internal/test-support/waits';
 
 function recordingApp() {
   const reports: { error: unknown; context: ErrorContext }[] = [];

@@ -43,7 +43,7 @@ export class InvalidPipeError extends EpilogueError {
     return new InvalidPipeError(
       'E_INVALID_PIPE',
       `A pipe must be a function (passable, next) => ..., an object with a "${method}" (or "__invoke") ` +
-        `method, or a class whose instances have one; got ${describe(pipe)}.`,
+        `method, or a class whose instances have one; got ${describeValue(pipe)}.`,
     );
   }
 
@@ -230,7 +230,7 @@ export class InvalidAfterResponseOptionError extends EpilogueError {
   static forOption(option: string, expected: string, value: unknown): InvalidAfterResponseOptionError {
     return new InvalidAfterResponseOptionError(
       'E_INVALID_AFTER_RESPONSE_OPTION',
-      `afterResponse.${option} takes ${expected}; got ${describe(value)}.`,
+      `afterResponse.${option} takes ${expected}; got ${describeValue(value)}.`,
     );
   }
 }
@@ -241,7 +241,7 @@ export class InvalidShedLoadOptionError extends EpilogueError {
   static forValue(value: unknown): InvalidShedLoadOptionError {
     return new InvalidShedLoadOptionError(
       'E_INVALID_SHED_LOAD_OPTION',
-      `shedLoad takes true, false or { retryAfterSeconds } with a whole number of seconds ≥ 1; got ${describe(value)}.`,
+      `shedLoad takes true, false or { retryAfterSeconds } with a whole number of seconds ≥ 1; got ${describeValue(value)}.`,
     );
   }
 }
@@ -252,7 +252,7 @@ export class InvalidCallbackError extends EpilogueError {
   static forRegistration(what: string, value: unknown): InvalidCallbackError {
     return new InvalidCallbackError(
       'E_INVALID_CALLBACK',
-      `${what}() needs a function; got ${describe(value)}.`,
+      `${what}() needs a function; got ${describeValue(value)}.`,
     );
   }
 }
@@ -316,7 +316,7 @@ export function resolveDependency<T>(container: DependencyContainer, token: Inje
 }
 
 /** A short, readable description of any value for error messages. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined (nothing was given)';
   if (value === null) return 'null';
   if (value === '') return 'an empty string';

@@ -49,7 +49,7 @@ export {
   AfterResponseOverloadedError,
   CloseTimeoutError,
   DependencyResolutionError,
-  describe,
+  describeValue,
   DuplicateCoreError,
   EpilogueError,
   InvalidAfterResponseOptionError,
@@ -63,8 +63,6 @@ export {
   resolveDependency,
   ShutdownTimeoutError,
 } from './errors.js';
-export { ListenerRegistry } from './events/listener-registry.js';
-export type { Listener } from './events/listener-registry.js';
 export { HttpKernel } from './http/http-kernel.js';
 export type { TerminableMiddlewareEntry } from './http/http-kernel.js';
 export { InvokeDeferredCallbacks } from './http/invoke-deferred-callbacks.js';
@@ -81,6 +79,8 @@ export type { Closable } from './shutdown/closables.js';
 export type { ScopeOwner } from './scope/scope-owner.js';
 export type { ScopeKind } from './scope/scope.js';
 export type { TerminatingCallback } from './scope/terminating-callbacks.js';
+export { ListenerRegistry } from './support/listener-registry.js';
+export type { Listener } from './support/listener-registry.js';
 export type { Constructor } from './types.js';
 export { definedAttributes, LazyInstruments } from './telemetry/metrics.js';
 export type { InstrumentOptions, ObservedResult, OtelMeter } from './telemetry/metrics.js';

@@ -1,5 +1,5 @@
 import * as events from '@epilogue/events';
-import { expectErrorRegistry } from '../../../test/support/error-registry.js';
+import { expectErrorRegistry } from '@epilogue-internal/test-support/error-registry';
 
 describe('errors', () => {
   it('every exported error extends EpilogueError with a stable E_ code, one code per condition', () => {

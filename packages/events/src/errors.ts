@@ -1,4 +1,4 @@
-import { describe, EpilogueError } from '@epilogue/core';
+import { describeValue, EpilogueError } from '@epilogue/core';
 
 /** Thrown when something that is neither an event object nor an event name is dispatched or listened to. */
 export class InvalidEventError extends EpilogueError {
@@ -7,7 +7,7 @@ export class InvalidEventError extends EpilogueError {
     return new InvalidEventError(
       'E_INVALID_EVENT',
       `Only an event object (an instance of an event class) or an event name can be dispatched; got ` +
-        `${describe(value)}. Dispatch new OrderShipped(orderId), or a name with a payload: ` +
+        `${describeValue(value)}. Dispatch new OrderShipped(orderId), or a name with a payload: ` +
         `dispatch('orders.shipped', { orderId }).`,
     );
   }
@@ -17,7 +17,7 @@ export class InvalidEventError extends EpilogueError {
     return new InvalidEventError(
       'E_INVALID_EVENT_KEY',
       `listen() takes an event class, an event name ('orders.shipped'), a wildcard ('orders.*'), or a ` +
-        `non-empty list of them; got ${describe(value)}.`,
+        `non-empty list of them; got ${describeValue(value)}.`,
     );
   }
 }
@@ -32,7 +32,7 @@ export class InvalidListenerError extends EpilogueError {
     return new InvalidListenerError(
       'E_INVALID_LISTENER',
       `The listener of ${event} must be a function, an object with a handle() or __invoke() method, ` +
-        `or a class whose instances have one (built by the container); got ${describe(value)}.`,
+        `or a class whose instances have one (built by the container); got ${describeValue(value)}.`,
     );
   }
 
@@ -56,7 +56,7 @@ export class InvalidListenerError extends EpilogueError {
     return new InvalidListenerError(
       'E_LISTENER_NOT_QUEUEABLE',
       `The sequential listeners of ${event} go through a queue, one after another, so each must be a ` +
-        `named class a worker can build; got ${describe(value)}. Make it a class with handle(), or ` +
+        `named class a worker can build; got ${describeValue(value)}. Make it a class with handle(), or ` +
         'listen with it outside the sequence.',
     );
   }
@@ -91,7 +91,7 @@ export class InvalidListenerError extends EpilogueError {
   static forOption(option: string, expected: string, value: unknown): InvalidListenerError {
     return new InvalidListenerError(
       'E_INVALID_LISTEN_OPTION',
-      `listen()'s option \`${option}\` must be ${expected}; got ${describe(value)}.`,
+      `listen()'s option \`${option}\` must be ${expected}; got ${describeValue(value)}.`,
     );
   }
 }
@@ -103,7 +103,7 @@ export class InvalidSubscriberError extends EpilogueError {
     return new InvalidSubscriberError(
       'E_INVALID_SUBSCRIBER',
       `subscribe() takes a class (built by the container) or an object with a subscribe(events) method ` +
-        `that calls events.listen(); got ${describe(value)}.`,
+        `that calls events.listen(); got ${describeValue(value)}.`,
     );
   }
 

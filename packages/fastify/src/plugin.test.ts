@@ -2,7 +2,8 @@ import { type Application, currentScope, EpilogueError } from '@epilogue/core';
 import epilogue, { epilogue as named, MissingApplicationError, PluginRegisteredTwiceError } from '@epilogue/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AsyncResource } from 'node:async_hooks';
-import { tick, recordingApp, idle } from '../../../test/support/app.js';
+import { idle, recordingApp } from '@epilogue-internal/test-support/app';
+import { tick } from '@epilogue-internal/test-support/waits';
 
 describe('@epilogue/fastify', () => {
   const instances: FastifyInstance[] = [];

@@ -1,4 +1,4 @@
-import { describe, EpilogueError } from '@epilogue/core';
+import { describeValue, EpilogueError } from '@epilogue/core';
 
 /** Thrown when a nested `db.transaction()` (a savepoint) is given options only a transaction can take. */
 export class NestedTransactionOptionsError extends EpilogueError {
@@ -46,7 +46,7 @@ export class InvalidTransactionOptionError extends EpilogueError {
   static forOption(option: string, expected: string, value: unknown): InvalidTransactionOptionError {
     return new InvalidTransactionOptionError(
       'E_INVALID_TRANSACTION_OPTION',
-      `The db.transaction() option ${option} must be ${expected}; got ${describe(value)}.`,
+      `The db.transaction() option ${option} must be ${expected}; got ${describeValue(value)}.`,
     );
   }
 }

@@ -4,7 +4,7 @@ import { EventDispatcher } from '@epilogue/events';
 import { ConcurrentTransactionError, NestedTransactionOptionsError, PgDatabase, TransactionEndedError } from '@epilogue/pg';
 import { configureQueues, MemoryDriver, QueuedJob, Worker, type QueueManager } from '@epilogue/queue';
 import type pg from 'pg';
-import { describeWithPostgres, dropSchema, poolInSchema, uniqueSchema } from '../../../test/support/postgres.js';
+import { describeWithPostgres, dropSchema, poolInSchema, uniqueSchema } from '@epilogue-internal/test-support/postgres';
 
 const schema = uniqueSchema('pg_database');
 let pool: pg.Pool;

@@ -2,7 +2,7 @@ import * as queue from '@epilogue/queue';
 import * as cli from '@epilogue/queue/cli';
 import * as driver from '@epilogue/queue/driver';
 import * as testing from '@epilogue/queue/testing';
-import { expectErrorRegistry } from '../../../test/support/error-registry.js';
+import { expectErrorRegistry } from '@epilogue-internal/test-support/error-registry';
 
 // Loading an app module fails the same way for the CLI and for a driver that loads the app in
 // another thread: both entry points export AppModuleError.

@@ -1,4 +1,4 @@
-import { describe, EpilogueError } from '@epilogue/core';
+import { describeValue, EpilogueError } from '@epilogue/core';
 
 /**
  * Thrown at dispatch time when a job holds a value that cannot cross a process boundary: a
@@ -118,7 +118,7 @@ export class InvalidPayloadError extends EpilogueError {
     return new InvalidPayloadError(
       'E_PAYLOAD_VERSION',
       'unsupported-version',
-      `Refused a queued payload of version ${describe(version)}; this worker reads version 1. ` +
+      `Refused a queued payload of version ${describeValue(version)}; this worker reads version 1. ` +
         'Run workers of the same Epilogue version as the code that dispatches.',
     );
   }
@@ -184,7 +184,7 @@ export class InvalidJobOptionError extends EpilogueError {
   static forOption(job: string, option: string, expected: string, value: unknown): InvalidJobOptionError {
     return new InvalidJobOptionError(
       'E_INVALID_JOB_OPTION',
-      `${job}.${option} must be ${expected}; got ${describe(value)}.`,
+      `${job}.${option} must be ${expected}; got ${describeValue(value)}.`,
     );
   }
 }
@@ -201,7 +201,7 @@ export class InvalidJobProgressError extends EpilogueError {
   static forValue(job: string, value: unknown): InvalidJobProgressError {
     return new InvalidJobProgressError(
       'E_INVALID_JOB_PROGRESS',
-      `${job}.progress() takes a percentage, a number from 0 to 100 such as this.progress(50); got ${describe(value)}.`,
+      `${job}.progress() takes a percentage, a number from 0 to 100 such as this.progress(50); got ${describeValue(value)}.`,
     );
   }
 }
@@ -418,7 +418,7 @@ export class InvalidJobMiddlewareError extends EpilogueError {
   static forOption(middleware: string, option: string, expected: string, value: unknown): InvalidJobMiddlewareError {
     return new InvalidJobMiddlewareError(
       'E_INVALID_JOB_MIDDLEWARE',
-      `${middleware}: \`${option}\` must be ${expected}; got ${describe(value)}. Fix the job's middleware().`,
+      `${middleware}: \`${option}\` must be ${expected}; got ${describeValue(value)}. Fix the job's middleware().`,
     );
   }
 }

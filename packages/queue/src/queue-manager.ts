@@ -6,7 +6,7 @@ import {
   type QueueConnection,
   type QueueConnectionResolver,
 } from '@epilogue/bus';
-import { describe, traced, type Application, type TracedSpan } from '@epilogue/core';
+import { describeValue, traced, type Application, type TracedSpan } from '@epilogue/core';
 import type { AtomicStore } from './atomics/atomic-store.js';
 import { applicationMemoryStore } from './atomics/memory-atomic-store.js';
 import { QueuedChains } from './chain/queued-chains.js';
@@ -325,11 +325,11 @@ function checkConnections(config: QueueConfig): ReadonlyMap<string, QueueDriver>
     const setting = (config.connections[name] as Partial<ConnectionConfig>).afterCommit;
     if (usable && setting !== undefined && typeof setting !== 'boolean') {
       throw InvalidQueueConfigError.because(
-        `The connection "${name}" has afterCommit ${describe(setting)}; it must be true or false.`,
+        `The connection "${name}" has afterCommit ${describeValue(setting)}; it must be true or false.`,
       );
     }
     if (!usable) {
-      throw InvalidQueueConfigError.because(`The connection "${name}" is not a queue driver; got ${describe(driver)}.`);
+      throw InvalidQueueConfigError.because(`The connection "${name}" is not a queue driver; got ${describeValue(driver)}.`);
     }
   }
   const drivers = new Map(entries);

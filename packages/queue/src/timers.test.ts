@@ -1,7 +1,7 @@
 import { Job, ShouldQueue } from '@epilogue/bus';
 import { QueuedJob, Worker, type JobFinished, type QueuedJobOptions } from '@epilogue/queue';
-import { tick } from '../../../test/support/app.js';
-import { queueApp, startWorker, stopWorkers, waitFor } from '../../../test/support/queue.js';
+import { queueApp, startWorker, stopWorkers } from '@epilogue-internal/test-support/queue';
+import { tick, waitFor } from '@epilogue-internal/test-support/waits';
 import { setLongTimeout } from './timers.js';
 
 // Node fires a timer above this after 1 ms; every delay below is longer.

@@ -1,4 +1,4 @@
-import { describe, EpilogueError } from '@epilogue/core';
+import { describeValue, EpilogueError } from '@epilogue/core';
 
 /**
  * Thrown by `fakeBus()`, `fakeQueue()` and `fakeEvents()` when the same fake is already
@@ -32,7 +32,7 @@ export class InvalidFakeOptionError extends EpilogueError {
   ): InvalidFakeOptionError {
     return new InvalidFakeOptionError(
       'E_INVALID_FAKE_OPTION',
-      `${fake}()'s \`${option}\` option takes ${expected}; got ${describe(value)}.`,
+      `${fake}()'s \`${option}\` option takes ${expected}; got ${describeValue(value)}.`,
     );
   }
 }
@@ -47,7 +47,7 @@ export class InvalidExpectationError extends EpilogueError {
   static forArgument(assertion: string, what: string, value: unknown): InvalidExpectationError {
     return new InvalidExpectationError(
       'E_INVALID_EXPECTATION',
-      `${assertion}() needs ${what}; got ${describe(value)}.`,
+      `${assertion}() needs ${what}; got ${describeValue(value)}.`,
     );
   }
 }
@@ -107,7 +107,7 @@ export class InvalidRequestTargetError extends EpilogueError {
       'E_INVALID_REQUEST_TARGET',
       'request(app, target) serves a Node request listener (createRequestListener(app, handler), an ' +
         'Express app), an http.Server, a Fastify instance, or { fetch } for a fetch handler ' +
-        `(handle(app, handler)); got ${describe(value)}.`,
+        `(handle(app, handler)); got ${describeValue(value)}.`,
     );
   }
 }

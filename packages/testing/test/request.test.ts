@@ -21,8 +21,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-const tick = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { tick } from '@epilogue-internal/test-support/waits';
 const sent: string[] = [];
 
 class SendWelcomeEmail extends Job {

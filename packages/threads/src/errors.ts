@@ -1,4 +1,4 @@
-import { describe, EpilogueError } from '@epilogue/core';
+import { describeValue, EpilogueError } from '@epilogue/core';
 
 /** Thrown by `new WorkerThreadsDriver()` for an option it cannot work with. */
 export class InvalidThreadsOptionError extends EpilogueError {
@@ -10,7 +10,7 @@ export class InvalidThreadsOptionError extends EpilogueError {
   static forOption(option: string, expected: string, got: unknown): InvalidThreadsOptionError {
     return new InvalidThreadsOptionError(
       'E_INVALID_THREADS_OPTION',
-      `WorkerThreadsDriver's \`${option}\` must be ${expected}; got ${describe(got)}.`,
+      `WorkerThreadsDriver's \`${option}\` must be ${expected}; got ${describeValue(got)}.`,
     );
   }
 

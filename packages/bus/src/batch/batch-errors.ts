@@ -1,4 +1,4 @@
-import { describe, EpilogueError } from '@epilogue/core';
+import { describeValue, EpilogueError } from '@epilogue/core';
 
 /** Thrown (as a rejection of `dispatch()` or `add()`, or by an option) when a batch is not built as it must be. */
 export class InvalidBatchError extends EpilogueError {
@@ -6,7 +6,7 @@ export class InvalidBatchError extends EpilogueError {
   static notAList(value: unknown): InvalidBatchError {
     return new InvalidBatchError(
       'E_INVALID_BATCH',
-      `bus.batch() and batch.add() take a list of job instances (a nested list is a chain); got ${describe(value)}.`,
+      `bus.batch() and batch.add() take a list of job instances (a nested list is a chain); got ${describeValue(value)}.`,
     );
   }
 
@@ -14,7 +14,7 @@ export class InvalidBatchError extends EpilogueError {
   static entry(value: unknown, path: string): InvalidBatchError {
     return new InvalidBatchError(
       'E_INVALID_BATCH',
-      `Entry ${path} of the batch is ${describe(value)}: a batch takes job instances, and lists of job ` +
+      `Entry ${path} of the batch is ${describeValue(value)}: a batch takes job instances, and lists of job ` +
         'instances for chains ([[first, second], other]). Falsy entries are dropped.',
     );
   }
@@ -32,18 +32,18 @@ export class InvalidBatchError extends EpilogueError {
     return new InvalidBatchError(
       'E_INVALID_BATCH',
       `A batch's ${option}() takes a job instance or, for a batch that runs in this process, a function; ` +
-        `got ${describe(value)}.`,
+        `got ${describeValue(value)}.`,
     );
   }
 
   /** @param option - The option (`name`, `onConnection`, `onQueue`, `allowFailures`). */
   static option(option: string, expected: string, value: unknown): InvalidBatchError {
-    return new InvalidBatchError('E_INVALID_BATCH', `A batch's ${option}() takes ${expected}; got ${describe(value)}.`);
+    return new InvalidBatchError('E_INVALID_BATCH', `A batch's ${option}() takes ${expected}; got ${describeValue(value)}.`);
   }
 
   /** @param value - What was given as an id. */
   static id(value: unknown): InvalidBatchError {
-    return new InvalidBatchError('E_INVALID_BATCH', `A batch id is a non-empty string; got ${describe(value)}.`);
+    return new InvalidBatchError('E_INVALID_BATCH', `A batch id is a non-empty string; got ${describeValue(value)}.`);
   }
 }
 
@@ -68,7 +68,7 @@ export class BatchCallbackNotQueueableError extends EpilogueError {
   static forFunction(option: string, handler: unknown): BatchCallbackNotQueueableError {
     return new BatchCallbackNotQueueableError(
       'E_BATCH_CALLBACK_NOT_QUEUEABLE',
-      `This batch goes through a queue, so its ${option}() cannot be a function (${describe(handler)}): a ` +
+      `This batch goes through a queue, so its ${option}() cannot be a function (${describeValue(handler)}): a ` +
         'function cannot travel to the worker that finishes the batch. Pass a registered job instead, such ' +
         `as .${option}(new NotifyImported(importId)); it can read the batch with \`await this.batch()\`.`,
     );

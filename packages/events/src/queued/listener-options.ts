@@ -1,5 +1,5 @@
 import type { QueuedJobOptions } from '@epilogue/queue';
-import { describe, type Pipe } from '@epilogue/core';
+import { describeValue, type Pipe } from '@epilogue/core';
 
 /**
  * What a queued listener (a class marked `@ShouldQueue()`) may declare. It is built in the
@@ -121,16 +121,16 @@ export function readQueueOptions(
   for (const name of ['connection', 'queue'] as const) {
     const value = options[name];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
-      throw invalid(`${from[name] ?? `${name} must be`} a non-empty name; got ${describe(value)}.`);
+      throw invalid(`${from[name] ?? `${name} must be`} a non-empty name; got ${describeValue(value)}.`);
     }
   }
   const { delay } = options;
   if (delay !== undefined && !(typeof delay === 'number' && Number.isFinite(delay) && delay >= 0)) {
-    throw invalid(`${from.delay ?? 'delay must be'} seconds ≥ 0; got ${describe(delay)}.`);
+    throw invalid(`${from.delay ?? 'delay must be'} seconds ≥ 0; got ${describeValue(delay)}.`);
   }
   const { middleware } = declared;
   if (middleware !== undefined && typeof middleware !== 'function') {
-    throw invalid(`middleware must be a method, middleware(event), returning a list of job middleware; got ${describe(middleware)}.`);
+    throw invalid(`middleware must be a method, middleware(event), returning a list of job middleware; got ${describeValue(middleware)}.`);
   }
   for (const option of COMPUTED) {
     const method = declared[option];
@@ -159,7 +159,7 @@ export function declaredMiddleware(
   if (typeof method !== 'function') return [];
   const list: unknown = (method as (...args: unknown[]) => unknown).apply(listener, [...args]);
   if (!Array.isArray(list)) {
-    throw invalid(`middleware() must return a list of job middleware; got ${describe(list)}.`);
+    throw invalid(`middleware() must return a list of job middleware; got ${describeValue(list)}.`);
   }
   return list as readonly Pipe<object>[];
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { BatchStore } from '@epilogue/bus';
 import { globalRunner, type TestRunner } from '../testing/test-runner.js';
+import { tick } from '../testing/waits.js';
 
 /** Builds a fresh, empty store for one test (a Redis store: with a key prefix of its own). */
 export type BatchStoreFactory = () => BatchStore | Promise<BatchStore>;
@@ -111,7 +112,7 @@ export function describeBatchStore(name: string, factory: BatchStoreFactory, opt
       await store.markAsFinished(id);
       const first = (await store.find(id))?.finishedAt;
       assert.equal(typeof first, 'number');
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await tick(5);
       await store.markAsFinished(id);
       assert.equal((await store.find(id))?.finishedAt, first);
       assert.equal((await store.find(id))?.cancelledAt, null);
@@ -123,7 +124,7 @@ export function describeBatchStore(name: string, factory: BatchStoreFactory, opt
       const cancelled = await store.find(id);
       assert.equal(typeof cancelled?.cancelledAt, 'number');
       assert.equal(cancelled?.finishedAt, cancelled?.cancelledAt);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await tick(5);
       await store.cancel(id);
       assert.equal((await store.find(id))?.cancelledAt, cancelled?.cancelledAt);
     });
@@ -132,7 +133,7 @@ export function describeBatchStore(name: string, factory: BatchStoreFactory, opt
       const { id } = await store.create({ name: '', options: {} });
       await store.markAsFinished(id);
       const finishedAt = (await store.find(id))?.finishedAt;
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await tick(5);
       await store.cancel(id);
       const found = await store.find(id);
       assert.equal(found?.finishedAt, finishedAt);

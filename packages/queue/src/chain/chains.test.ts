@@ -19,6 +19,10 @@ import {
   type QueueDriver,
   type WorkerOptions,
 } from '@epilogue/queue';
+import { waitFor } from '@epilogue-internal/test-support/waits';
+
+// Waits for `test`, named by its source in the failure.
+const until = (test: () => boolean | Promise<boolean>, ms = 2000) => waitFor(String(test), test, ms);
 
 const trail: string[] = [];
 const caught: { to: string; failure?: ChainFailure }[] = [];
@@ -148,14 +152,6 @@ function record(driver: QueueDriver, connection: string, pushes: Push[]) {
 
 function work(options: WorkerOptions = {}) {
   return new Worker(app, { stopWhenEmpty: true, ...options }).run();
-}
-
-async function until(test: () => boolean) {
-  const deadline = Date.now() + 2000;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
 }
 
 describe('queued chains', () => {

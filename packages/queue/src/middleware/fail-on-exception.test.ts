@@ -1,7 +1,8 @@
 import { Dispatcher, Job, ShouldQueue, type ChainCatchJob, type ChainFailure } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
 import { FailOnException, InvalidJobMiddlewareError, QueuedJob, type QueuedJobOptions } from '@epilogue/queue';
-import { queueApp, startWorker, stopWorkers, waitFor } from '../../../../test/support/queue.js';
+import { queueApp, startWorker, stopWorkers } from '@epilogue-internal/test-support/queue';
+import { waitFor } from '@epilogue-internal/test-support/waits';
 
 class CardDeclinedError extends Error {}
 class ExpiredCardError extends CardDeclinedError {}

@@ -7,7 +7,8 @@ import {
   QueuedJob,
   RateLimited,
 } from '@epilogue/queue';
-import { queueApp, startWorker, stopWorkers, waitFor } from '../../../../test/support/queue.js';
+import { queueApp, startWorker, stopWorkers } from '@epilogue-internal/test-support/queue';
+import { waitFor } from '@epilogue-internal/test-support/waits';
 
 const runs: { label: string; at: number }[] = [];
 

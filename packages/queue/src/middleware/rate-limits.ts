@@ -1,4 +1,4 @@
-import { describe, type Application } from '@epilogue/core';
+import { describeValue, type Application } from '@epilogue/core';
 import { InvalidRateLimitError, RateLimiterNotFoundError } from '../errors.js';
 
 /** One limit of a named rate limiter: at most `max` jobs per window of `decaySeconds`. */
@@ -26,11 +26,11 @@ class RateLimiters {
 
   define(name: string, limiter: RateLimiter): void {
     if (typeof name !== 'string' || name === '') {
-      throw InvalidRateLimitError.because(`A rate limiter needs a non-empty name; got ${describe(name)}.`);
+      throw InvalidRateLimitError.because(`A rate limiter needs a non-empty name; got ${describeValue(name)}.`);
     }
     if (typeof limiter !== 'function') {
       throw InvalidRateLimitError.because(
-        `The rate limiter "${name}" must be a function from a job to its limits; got ${describe(limiter)}.`,
+        `The rate limiter "${name}" must be a function from a job to its limits; got ${describeValue(limiter)}.`,
       );
     }
     this.#byName.set(name, limiter);
@@ -89,14 +89,14 @@ function checkLimit(name: string, limit: RateLimit): void {
 }
 
 function limitProblem(limit: RateLimit): string | undefined {
-  if (!isRecord(limit)) return `a limit must be { max, decaySeconds, by? }; got ${describe(limit)}`;
+  if (!isRecord(limit)) return `a limit must be { max, decaySeconds, by? }; got ${describeValue(limit)}`;
   const { max, decaySeconds, by } = limit;
-  if (!(Number.isSafeInteger(max) && max >= 1)) return `\`max\` must be a whole number ≥ 1; got ${describe(max)}`;
+  if (!(Number.isSafeInteger(max) && max >= 1)) return `\`max\` must be a whole number ≥ 1; got ${describeValue(max)}`;
   if (!(typeof decaySeconds === 'number' && Number.isFinite(decaySeconds) && decaySeconds > 0)) {
-    return `\`decaySeconds\` must be seconds > 0; got ${describe(decaySeconds)}`;
+    return `\`decaySeconds\` must be seconds > 0; got ${describeValue(decaySeconds)}`;
   }
   if (!(by === undefined || typeof by === 'string' || (typeof by === 'number' && Number.isFinite(by)))) {
-    return `\`by\` must be a string or a number; got ${describe(by)}`;
+    return `\`by\` must be a string or a number; got ${describeValue(by)}`;
   }
   return undefined;
 }

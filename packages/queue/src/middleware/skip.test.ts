@@ -1,7 +1,8 @@
 import { Dispatcher, ShouldQueue } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
 import { InvalidJobMiddlewareError, QueuedJob, Skip } from '@epilogue/queue';
-import { queueApp, startWorker, stopWorkers, waitFor } from '../../../../test/support/queue.js';
+import { queueApp, startWorker, stopWorkers } from '@epilogue-internal/test-support/queue';
+import { waitFor } from '@epilogue-internal/test-support/waits';
 
 const ran: string[] = [];
 const paid = new Set<number>();

@@ -1,7 +1,8 @@
 import { Dispatcher, ShouldQueue } from '@epilogue/bus';
 import { Application } from '@epilogue/core';
 import { InvalidJobMiddlewareError, QueuedJob, ThrottlesExceptions, type QueuedJobOptions } from '@epilogue/queue';
-import { queueApp, startWorker, stopWorkers, waitFor } from '../../../../test/support/queue.js';
+import { queueApp, startWorker, stopWorkers } from '@epilogue-internal/test-support/queue';
+import { waitFor } from '@epilogue-internal/test-support/waits';
 
 const calls: { label: string; at: number }[] = [];
 // What each call of a job does, in order: throw, or return. Empty: return.

@@ -9,8 +9,8 @@ import {
   WithoutOverlapping,
   type QueuedJobOptions,
 } from '@epilogue/queue';
-import { gate } from '../../../../test/support/app.js';
-import { queueApp, startWorker, stopWorkers, waitFor } from '../../../../test/support/queue.js';
+import { queueApp, startWorker, stopWorkers } from '@epilogue-internal/test-support/queue';
+import { gate, waitFor } from '@epilogue-internal/test-support/waits';
 
 const trail: string[] = [];
 const gates = new Map<string, Promise<void>>();

@@ -1,5 +1,5 @@
 import { queuedClasses } from '@epilogue/bus';
-import { describe, type Application, type Constructor } from '@epilogue/core';
+import { describeValue, type Application, type Constructor } from '@epilogue/core';
 import { DuplicateJobNameError, InvalidQueueConfigError, JobNotRegisteredError } from '../errors.js';
 
 /**
@@ -36,7 +36,7 @@ export class JobRegistry {
       : Object.entries(jobs as Record<string, Constructor>);
     for (const [explicit, job] of entries) {
       if (typeof job !== 'function') {
-        throw InvalidQueueConfigError.because(`registerJobs() takes job classes; got ${describe(job)}.`);
+        throw InvalidQueueConfigError.because(`registerJobs() takes job classes; got ${describeValue(job)}.`);
       }
       this.#add(explicit ?? defaultName(job), job);
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AtomicStore } from '../atomics/atomic-store.js';
-import { pause, waitUntil } from './suite-helpers.js';
 import { globalRunner, type TestRunner } from './test-runner.js';
+import { tick, waitFor } from './waits.js';
 
 /** Builds a fresh, empty store for one test (a Redis store: with a key prefix of its own). */
 export type AtomicStoreFactory = () => AtomicStore | Promise<AtomicStore>;
@@ -38,7 +38,7 @@ export function describeAtomicStore(
 ): void {
   const t = options.runner ?? globalRunner();
   let store: AtomicStore;
-  const until = (what: string, test: () => Promise<boolean>) => waitUntil(what, test, 2000);
+  const until = (what: string, test: () => Promise<boolean>) => waitFor(what, test, 2000);
 
   t.describe(`atomic store conformance: ${name}`, () => {
     t.beforeEach(async () => {
@@ -78,7 +78,7 @@ export function describeAtomicStore(
 
     t.it('keeps a lock without a time to live until it is released', async () => {
       await store.acquire('lock', 'a');
-      await pause(SHORT_MS);
+      await tick(SHORT_MS);
       assert.equal(await store.owner('lock'), 'a');
       assert.equal(await store.release('lock', 'a'), true);
     });
@@ -87,7 +87,7 @@ export function describeAtomicStore(
       const first = await store.hit('counter', 10_000);
       assert.equal(first.count, 1);
       assert.ok(first.resetInMs > 9_000 && first.resetInMs <= 10_000, `resetInMs ${first.resetInMs}`);
-      await pause(20);
+      await tick(20);
       const second = await store.hit('counter', 10_000);
       assert.equal(second.count, 2);
       assert.ok(second.resetInMs < first.resetInMs, 'the second hit moved the window');

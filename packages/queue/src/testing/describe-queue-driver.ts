@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { QueueDriver } from '../driver/queue-driver.js';
 import { describeStorageDriver } from './storage-driver-tests.js';
-import { consume, pause, pick, quietly, waitUntil } from './suite-helpers.js';
+import { consume, pick, quietly } from './suite-helpers.js';
 import { globalRunner, type TestRunner } from './test-runner.js';
+import { tick, waitFor } from './waits.js';
 
 /** Builds a fresh, empty driver for one test (a Redis driver: with a key prefix of its own). */
 export type QueueDriverFactory = () => QueueDriver | Promise<QueueDriver>;
@@ -42,7 +43,7 @@ export function describeQueueDriver(
   const t = options.runner ?? globalRunner();
   const waitMs = options.waitMs ?? 2000;
   let driver: QueueDriver;
-  const until = (what: string, test: () => boolean | Promise<boolean>) => waitUntil(what, test, waitMs);
+  const until = (what: string, test: () => boolean | Promise<boolean>) => waitFor(what, test, waitMs);
 
   t.describe(`queue driver conformance: ${name}`, () => {
     t.beforeEach(async () => {
@@ -73,7 +74,7 @@ export function describeQueueDriver(
       const { deliveries } = consume(driver, ['default']);
       await driver.push('done', { queue: 'default', id: 'done' });
       await until('a delivery', () => deliveries.length === 1);
-      await pause(30);
+      await tick(30);
       assert.equal(deliveries.length, 1);
       assert.equal(await driver.size('default'), 0);
     });
@@ -82,7 +83,7 @@ export function describeQueueDriver(
       const { deliveries } = consume(driver, ['default'], () => ({ type: 'delete' }));
       await driver.push('deleted', { queue: 'default', id: 'deleted' });
       await until('a delivery', () => deliveries.length === 1);
-      await pause(30);
+      await tick(30);
       assert.equal(deliveries.length, 1);
       assert.equal((await driver.failedJobs.list()).length, 0);
     });
@@ -113,7 +114,7 @@ export function describeQueueDriver(
       assert.equal(record.payload, 'failing');
       assert.match(record.exception, /TypeError: boom/);
       assert.ok(record.failedAt >= before - 1000 && record.failedAt <= Date.now() + 1000);
-      await pause(30);
+      await tick(30);
       assert.equal(deliveries.length, 1);
     });
 

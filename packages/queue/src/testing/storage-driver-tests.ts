@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { QueueDriver } from '../driver/queue-driver.js';
 import type { TestRunner } from './test-runner.js';
-import { afterGate, complete, consume, deferred, pause, slowly, type Until } from './suite-helpers.js';
+import { afterGate, complete, consume, slowly, type Until } from './suite-helpers.js';
+import { gate, tick } from './waits.js';
 
 /**
  * The part of the conformance suite for drivers that store jobs: delays, queue order,
@@ -47,18 +48,18 @@ export function describeStorageDriver(t: TestRunner, driver: () => QueueDriver, 
     assert.equal(await driver().size('default'), 2);
     assert.equal(await driver().size('other'), 1);
     assert.equal(await driver().size('none'), 0);
-    const gate = deferred();
-    const { deliveries } = consume(driver(), ['default'], afterGate(gate.promise));
+    const hold = gate();
+    const { deliveries } = consume(driver(), ['default'], afterGate(hold.opened));
     await until('a delivery', () => deliveries.length === 1);
     assert.equal(await driver().size('default'), 1, 'a running job is not waiting');
-    gate.resolve();
+    hold.open();
   });
 
   it('clear(), when it has one, deletes the waiting and delayed jobs of one queue, not its running job nor other queues', async () => {
     const clear = driver().clear?.bind(driver());
     if (clear === undefined) return;
-    const gate = deferred();
-    const { deliveries } = consume(driver(), ['default'], afterGate(gate.promise));
+    const hold = gate();
+    const { deliveries } = consume(driver(), ['default'], afterGate(hold.opened));
     await driver().push('running', { queue: 'default', id: 'running' });
     await until('the running job', () => deliveries.length === 1);
     await driver().push('a', { queue: 'default', id: 'a' });
@@ -70,8 +71,8 @@ export function describeStorageDriver(t: TestRunner, driver: () => QueueDriver, 
     assert.equal(await driver().size('default'), 0);
     assert.equal(await driver().size('other'), 2);
     assert.equal(await clear('none'), 0);
-    gate.resolve();
-    await pause(20);
+    hold.open();
+    await tick(20);
     assert.deepEqual(deliveries.map((d) => d.id), ['running'], 'a cleared job was delivered');
   });
 
@@ -82,7 +83,7 @@ export function describeStorageDriver(t: TestRunner, driver: () => QueueDriver, 
     const { deliveries } = consume(driver(), ['high', 'low']);
     await until('four deliveries', () => deliveries.length === 4);
     assert.deepEqual(deliveries.map((d) => d.id), ['h1', 'h2', 'l1', 'l2']);
-    await pause(20);
+    await tick(20);
     assert.equal(deliveries.length, 4);
     assert.equal(await driver().size('other'), 1);
   });
@@ -95,7 +96,7 @@ export function describeStorageDriver(t: TestRunner, driver: () => QueueDriver, 
       ['default'],
       async () => {
         most = Math.max(most, ++running);
-        await pause(10);
+        await tick(10);
         running--;
         return { type: 'complete' };
       },
@@ -117,18 +118,18 @@ export function describeStorageDriver(t: TestRunner, driver: () => QueueDriver, 
   });
 
   it('stop() waits for running jobs, then takes no more', async () => {
-    const gate = deferred();
-    const { deliveries, consumer } = consume(driver(), ['default'], afterGate(gate.promise));
+    const hold = gate();
+    const { deliveries, consumer } = consume(driver(), ['default'], afterGate(hold.opened));
     await driver().push('s1', { queue: 'default', id: 's1' });
     await driver().push('s2', { queue: 'default', id: 's2' });
     await until('a delivery', () => deliveries.length === 1);
     let stopped = false;
     const stopping = consumer.stop().then(() => (stopped = true));
-    await pause(10);
+    await tick(10);
     assert.equal(stopped, false, 'stop() resolved while a job was running');
-    gate.resolve();
+    hold.open();
     await stopping;
-    await pause(20);
+    await tick(20);
     assert.deepEqual(deliveries.map((d) => d.id), ['s1']);
     assert.equal(await driver().size('default'), 1);
   });

@@ -1,5 +1,5 @@
-import assert from 'node:assert/strict';
 import type { ConsumeOptions, Delivery, DeliveryOutcome, QueueDriver } from '../driver/queue-driver.js';
+import { tick } from './waits.js';
 
 /** Decides a test delivery's outcome. */
 export type Decide = (delivery: Delivery) => DeliveryOutcome | Promise<DeliveryOutcome>;
@@ -36,7 +36,7 @@ export function afterGate(gate: Promise<void>): Decide {
 
 /** Completes a delivery after 2 ms. */
 export const slowly: Decide = async () => {
-  await pause(2);
+  await tick(2);
   return { type: 'complete' };
 };
 
@@ -51,25 +51,4 @@ export function pick({ id, queue, body, attempts, exceptions }: Delivery) {
  */
 export async function quietly(push: Promise<unknown>): Promise<void> {
   await push.catch(() => undefined);
-}
-
-/** Resolves after `ms` milliseconds. */
-export function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A promise and the function that resolves it. */
-export function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-/** Polls `test` every 2 ms until it passes; fails after `waitMs`. */
-export async function waitUntil(what: string, test: () => boolean | Promise<boolean>, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${waitMs} ms waiting for ${what}`);
-    await pause(2);
-  }
 }

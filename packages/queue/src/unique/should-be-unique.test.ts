@@ -12,8 +12,8 @@ import {
   type JobSkipped,
   type UniqueJob,
 } from '@epilogue/queue';
-import { gate } from '../../../../test/support/app.js';
-import { queueApp, startWorker, stopWorkers, waitFor } from '../../../../test/support/queue.js';
+import { queueApp, startWorker, stopWorkers } from '@epilogue-internal/test-support/queue';
+import { gate, waitFor } from '@epilogue-internal/test-support/waits';
 
 const ran: string[] = [];
 const gates = new Map<string, Promise<void>>();

@@ -15,6 +15,7 @@ import {
   type JobFinished,
   type QueuedJobOptions,
 } from '@epilogue/queue';
+import { tick } from '@epilogue-internal/test-support/waits';
 
 const clock = { now: () => 1_000_000 };
 const attempts: number[] = [];
@@ -221,7 +222,7 @@ describe('retries', () => {
     await dispatch(new AlwaysFails(), { tries: 4, backoff: [0.01, 0.04] });
     const worker = new Worker(app);
     const running = worker.run();
-    while ((await failedRecords()).length === 0) await pause(2);
+    while ((await failedRecords()).length === 0) await tick(2);
     await worker.stop();
     await running;
     expect(attempts).toEqual([1, 2, 3, 4]);
@@ -244,7 +245,7 @@ describe('retries', () => {
     const worker = new Worker(app);
     worker.on('processed', () => (clock.now = () => 5_000_000));
     const running = worker.run();
-    while ((await failedRecords()).length === 0) await pause(2);
+    while ((await failedRecords()).length === 0) await tick(2);
     await worker.stop();
     await running;
     expect(attempts).toEqual([1]);
@@ -399,10 +400,6 @@ describe('retries on the sync connection', () => {
     expect(attempts).toEqual([1, 2, -1, -1]); // one deferred callback per attempt
   });
 });
-
-function pause(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 describe('the sync connection’s ceiling', () => {
   it('fails a job retried until a far deadline after SYNC_MAX_ATTEMPTS attempts in a row', async () => {

@@ -20,6 +20,10 @@ import {
   type JobFinished,
   type WorkerOptions,
 } from '@epilogue/queue';
+import { tick, waitFor } from '@epilogue-internal/test-support/waits';
+
+// Waits for `test`, named by its source in the failure.
+const until = (test: () => boolean | Promise<boolean>, ms = 2000) => waitFor(String(test), test, ms);
 
 const trail: string[] = [];
 const gates = new Map<string, Promise<void>>();
@@ -53,7 +57,7 @@ class Slow extends Job {
   static most = 0;
   async handle() {
     Slow.most = Math.max(Slow.most, ++Slow.running);
-    await pause(10);
+    await tick(10);
     Slow.running--;
   }
 }
@@ -119,18 +123,6 @@ function setup() {
 
 function work(options: WorkerOptions = {}) {
   return new Worker(current, { stopWhenEmpty: true, ...options }).run();
-}
-
-function pause(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function until(test: () => boolean) {
-  const deadline = Date.now() + 2000;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await pause(2);
-  }
 }
 
 function gate(label: string) {
@@ -241,7 +233,7 @@ describe('Worker', () => {
     await until(() => trail.includes('start a'));
     let stopped = false;
     const stopping = worker.stop().then(() => (stopped = true));
-    await pause(10);
+    await tick(10);
     expect(stopped).toBe(false);
     expect(worker.runningJobs).toBe(1);
     open();
@@ -287,7 +279,7 @@ describe('Worker', () => {
     const running = new Worker(current).run();
     await until(() => trail.includes('start b'));
     const shutdown = current.shutdown({ timeoutMs: 1000 });
-    await pause(5);
+    await tick(5);
     open();
     await shutdown;
     expect(trail).toEqual(['start b', 'end b']);
