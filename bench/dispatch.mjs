@@ -17,47 +17,12 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { hideOtelApi } from './lib/hide-otel-api.mjs';
 import { importPackage } from './lib/paths.mjs';
+import { otelSubjects } from './lib/otel-subjects.mjs';
 import { machineCpuSeconds } from './lib/quiet.mjs';
 import { median, roundOrder } from './lib/stats.mjs';
 
 const SAMPLE_MS = 50;
 
-/**
- * The subjects OpenTelemetry instruments: a scope's end with one callback (a span per step when
- * the API is there) and a dispatch to the sync connection (a send and a process span).
- */
-async function otelSubjects() {
-  await import('reflect-metadata');
-  const { Application } = await importPackage('core');
-  const { Job, ShouldQueue } = await importPackage('bus');
-  const { configureQueues, SyncDriver } = await importPackage('queue');
-  class Noop extends Job {
-    async handle() {
-      return 1;
-    }
-  }
-  class QueuedNoop extends Job {
-    async handle() {
-      return 1;
-    }
-  }
-  ShouldQueue()(QueuedNoop);
-  const app = new Application({ report: (error) => console.error('[bench] reported', error) });
-  configureQueues(app, { default: 'sync', connections: { sync: new SyncDriver() } });
-  const callback = () => new Noop().handle();
-  return {
-    'scope end, 1 callback': async (n) => {
-      for (let i = 0; i < n; i++) {
-        const scope = app.createScope('console');
-        scope.terminating(callback, 'Noop');
-        await scope.finish(true);
-      }
-    },
-    'dispatch to a sync connection': async (n) => {
-      for (let i = 0; i < n; i++) await QueuedNoop.dispatch();
-    },
-  };
-}
 
 /** Builds the subjects: name → async function running `n` awaited operations. */
 async function subjects() {

@@ -5,41 +5,16 @@
 // the two n is the cost of the extra operations, start-up left out.
 //
 //   node bench/otel-instructions.mjs            (needs valgrind; a few minutes)
-//   node bench/otel-instructions.mjs --child <present|absent> <scope|dispatch> <n>
+//   node bench/otel-instructions.mjs --child <present|absent> <subject> <n>
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { hideOtelApi } from './lib/hide-otel-api.mjs';
-import { importPackage } from './lib/paths.mjs';
+import { otelSubjects } from './lib/otel-subjects.mjs';
 
 async function child([mode, subject, n]) {
   if (mode === 'absent') hideOtelApi();
-  await import('reflect-metadata');
-  const { Application } = await importPackage('core');
-  const { Job, ShouldQueue } = await importPackage('bus');
-  const { configureQueues, SyncDriver } = await importPackage('queue');
-  class Noop extends Job {
-    async handle() {
-      return 1;
-    }
-  }
-  class QueuedNoop extends Job {
-    async handle() {
-      return 1;
-    }
-  }
-  ShouldQueue()(QueuedNoop);
-  const app = new Application({ report: (error) => console.error('[bench] reported', error) });
-  configureQueues(app, { default: 'sync', connections: { sync: new SyncDriver() } });
-  const callback = () => new Noop().handle();
-  for (let i = 0; i < Number(n); i++) {
-    if (subject === 'scope') {
-      const scope = app.createScope('console');
-      scope.terminating(callback, 'Noop');
-      await scope.finish(true);
-    } else {
-      await QueuedNoop.dispatch();
-    }
-  }
+  const subjects = await otelSubjects();
+  await subjects[subject](Number(n));
 }
 
 function instructions(mode, subject, n) {
@@ -58,11 +33,11 @@ if (process.argv[2] === '--child') {
   await child(process.argv.slice(3));
 } else {
   const [low, high] = [1_000, 6_000];
-  for (const subject of ['scope', 'dispatch']) {
+  for (const subject of ['scope end, 1 callback', 'dispatch to a sync connection']) {
     const perOp = {};
     for (const mode of ['absent', 'present']) perOp[mode] = (instructions(mode, subject, high) - instructions(mode, subject, low)) / (high - low);
     console.log(
-      `${subject === 'scope' ? "a scope's end, 1 callback" : 'a dispatch to the sync connection'}: ` +
+      `${subject}: ` +
         `${Math.round(perOp.present).toLocaleString('en-US')} instructions with the API (no SDK), ` +
         `${Math.round(perOp.absent).toLocaleString('en-US')} without: ${(perOp.present / perOp.absent).toFixed(2)}×`,
     );
