@@ -161,18 +161,24 @@ export class JobRunner {
     return this.#run(delivery, lost, {});
   }
 
-  async #run(delivery: Delivery, lost: LostAttempt | undefined, hooks: RunHooks): Promise<RunReport> {
-    let decoded: DecodedJob;
+  // Not an async function: a job whose payload was read goes on to its attempt without a promise
+  // of its own here. It still never throws: what a hook or the reporter throws rejects.
+  #run(delivery: Delivery, lost: LostAttempt | undefined, hooks: RunHooks): Promise<RunReport> {
     try {
-      decoded = this.#options.codec.decode(delivery.body);
+      let decoded: DecodedJob;
+      try {
+        decoded = this.#options.codec.decode(delivery.body);
+      } catch (error) {
+        hooks.onStart?.(UNREADABLE);
+        // A refused payload is never executed: it goes to the failed store with the reason.
+        if (!this.#options.inline) this.#app.report(error, { ...this.#where(delivery), phase: 'queue-payload' });
+        return Promise.resolve({ outcome: { type: 'fail', error }, name: UNREADABLE, error });
+      }
+      hooks.onStart?.(decoded.payload.displayName);
+      return this.#traced(decoded, delivery, lost);
     } catch (error) {
-      hooks.onStart?.(UNREADABLE);
-      // A refused payload is never executed: it goes to the failed store with the reason.
-      if (!this.#options.inline) this.#app.report(error, { ...this.#where(delivery), phase: 'queue-payload' });
-      return { outcome: { type: 'fail', error }, name: UNREADABLE, error };
+      return Promise.reject(error);
     }
-    hooks.onStart?.(decoded.payload.displayName);
-    return this.#traced(decoded, delivery, lost);
   }
 
   // The attempt runs inside a `process` span whose parent is the dispatch's `send` span (its
@@ -200,7 +206,25 @@ export class JobRunner {
   ): Promise<RunReport> {
     const startedAt = Date.now();
     const started = performance.now();
-    const report = await this.#inScope(decoded, delivery, lost);
+    let report: RunReport | undefined;
+    if (this.#options.inline) {
+      report = await this.#process(decoded, delivery, this.#app.currentScope(), lost);
+    } else {
+      const details = {
+        connection: this.#options.connection,
+        queue: delivery.queue,
+        id: delivery.id,
+        attempt: delivery.attempts,
+        job: decoded.payload.displayName,
+      };
+      const scope = this.#app.createScope('job', details);
+      try {
+        report = await scope.run(() => this.#process(decoded, delivery, scope, lost));
+      } finally {
+        // Deferred callbacks run when the attempt neither threw nor failed the job.
+        await scope.finish(report !== undefined && report.error === undefined && report.outcome.type !== 'fail');
+      }
+    }
     if (span !== undefined) {
       if (report.error !== undefined) span.fail(report.error);
       span.setAttributes({ 'epilogue.job.outcome': report.outcome.type });
@@ -211,19 +235,6 @@ export class JobRunner {
     const job = jobName(decoded.job);
     const outcome = report.outcome.type;
     recordAttempt({ connection, queue, job, attempt, createdAt: decoded.payload.createdAt, startedAt, durationMs, outcome });
-    return report;
-  }
-
-  async #inScope(decoded: DecodedJob, delivery: Delivery, lost: LostAttempt | undefined): Promise<RunReport> {
-    if (this.#options.inline) return this.#process(decoded, delivery, this.#app.currentScope(), lost);
-    const scope = this.#app.createScope('job', { ...this.#where(delivery), job: decoded.payload.displayName });
-    let report: RunReport | undefined;
-    try {
-      report = await scope.run(() => this.#process(decoded, delivery, scope, lost));
-    } finally {
-      // Deferred callbacks run when the attempt neither threw nor failed the job.
-      await scope.finish(report !== undefined && report.error === undefined && report.outcome.type !== 'fail');
-    }
     return report;
   }
 
