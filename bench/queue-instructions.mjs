@@ -20,7 +20,8 @@ import { bareSide, driverSide, REDIS } from './lib/queue-sides.mjs';
 const here = fileURLToPath(import.meta.url);
 
 async function child([name, phase, n, prefix]) {
-  const side = await (name === 'bare' ? bareSide : driverSide)({ prefix });
+  // Under valgrind connecting takes longer than the driver's default push timeout (5 s).
+  const side = await (name === 'bare' ? bareSide : driverSide)({ prefix, driverOptions: { pushTimeoutMs: 600_000 } });
   if (phase === 'enqueue') await side.enqueue(Number(n));
   else await side.drain(Number(n));
   await side.close();
