@@ -83,11 +83,12 @@ export async function bareSide({ prefix }) {
 
 /**
  * Epilogue's BullMQDriver under `prefix`, through `configureQueues()`, `Job.dispatch()` and
- * `new Worker(app, ...)`.
+ * `new Worker(app, ...)`; `driverOptions` are more options of the driver (a longer
+ * `pushTimeoutMs` under valgrind, whose slowness outlasts the default).
  *
- * @param {{ prefix: string }} options
+ * @param {{ prefix: string, driverOptions?: object }} options
  */
-export async function driverSide({ prefix }) {
+export async function driverSide({ prefix, driverOptions = {} }) {
   await import('reflect-metadata');
   const { Application } = await importPackage('core');
   const { Job, ShouldQueue } = await importPackage('bus');
@@ -114,7 +115,7 @@ export async function driverSide({ prefix }) {
   ShouldQueue()(Ping);
 
   const app = new Application({ report: (error) => console.error('[bench] reported', error) });
-  const driver = new BullMQDriver({ connection: REDIS, prefix });
+  const driver = new BullMQDriver({ connection: REDIS, prefix, ...driverOptions });
   configureQueues(app, { default: 'redis', connections: { redis: driver } });
   let listener;
 

@@ -84,5 +84,5 @@ export type { Listener } from './support/listener-registry.js';
 export type { Constructor } from './types.js';
 export { definedAttributes, LazyInstruments } from './telemetry/metrics.js';
 export type { InstrumentOptions, ObservedResult, OtelMeter } from './telemetry/metrics.js';
-export { traceContextFrom, traced } from './telemetry/tracing.js';
+export { spansObserved, traceContextFrom, traced } from './telemetry/tracing.js';
 export type { TracedAttributes, TracedKind, TracedOptions, TracedSpan, TraceContext } from './telemetry/tracing.js';

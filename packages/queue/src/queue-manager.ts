@@ -6,7 +6,7 @@ import {
   type QueueConnection,
   type QueueConnectionResolver,
 } from '@epilogue/bus';
-import { describeValue, traced, type Application, type TracedSpan } from '@epilogue/core';
+import { describeValue, spansObserved, traced, type Application, type TracedSpan } from '@epilogue/core';
 import type { AtomicStore } from './atomics/atomic-store.js';
 import { applicationMemoryStore } from './atomics/memory-atomic-store.js';
 import { QueuedChains } from './chain/queued-chains.js';
@@ -262,10 +262,11 @@ export class QueueManager implements QueueConnectionResolver {
       if (holdUntilCommit(this.#app, push, { job: jobName(job), connection })) return undefined;
     }
     const queue = options.queue ?? this.defaultQueue;
+    const placed = options.queue === queue ? (options as PushOptions & { queue: string }) : { ...options, queue };
+    // Without a tracer provider or propagator no span would be seen: none is made, nor its attributes.
+    if (!spansObserved()) return this.#write(connection, driver, job, placed, undefined);
     const attributes = messagingAttributes('send', connection, queue, jobName(job));
-    return traced(`send ${queue}`, { kind: 'producer', attributes }, (span) =>
-      this.#write(connection, driver, job, { ...options, queue }, span),
-    );
+    return traced(`send ${queue}`, { kind: 'producer', attributes }, (span) => this.#write(connection, driver, job, placed, span));
   }
 
   // Writes the payload (carrying the send span's context, when there is one) and pushes it.

@@ -141,6 +141,7 @@ export class PayloadCodec {
     assertNoForbiddenKeys(parsed);
     assertPayloadShape(parsed);
     // A signature that this (keyless) codec cannot check is not part of the payload.
+    if (!Object.hasOwn(parsed, 'sig')) return parsed;
     const { sig: _sig, ...payload } = parsed as JobPayload & { sig?: unknown };
     return payload;
   }

@@ -1,5 +1,5 @@
 import { attachChainControl, Dispatcher, jobName, memberBatchId } from '@epilogue/bus';
-import { traceContextFrom, traced, type Application, type Scope } from '@epilogue/core';
+import { spansObserved, traceContextFrom, traced, type Application, type Scope, type TracedSpan } from '@epilogue/core';
 import type { AtomicStore } from '../atomics/atomic-store.js';
 import { applicationMemoryStore } from '../atomics/memory-atomic-store.js';
 import type { QueuedChains } from '../chain/queued-chains.js';
@@ -115,6 +115,8 @@ export class JobRunner {
   readonly #dispatcher: Dispatcher;
   readonly #options: JobRunnerOptions;
   readonly #atomics: AtomicStore;
+  // The worker's defaults, or undefined when it set none (a payload is then its own policy).
+  readonly #defaults: AttemptDefaults | undefined;
 
   /**
    * @param app - The application whose dispatcher, scopes and reporter are used.
@@ -125,6 +127,9 @@ export class JobRunner {
     this.#dispatcher = app.container.resolve(Dispatcher);
     this.#options = options;
     this.#atomics = options.atomics ?? applicationMemoryStore(app);
+    const { defaults } = options;
+    const none = defaults === undefined || (defaults.tries === undefined && defaults.backoff === undefined && defaults.timeout === undefined);
+    this.#defaults = none ? undefined : defaults;
   }
 
   /** The runner as a driver's delivery handler. */
@@ -156,55 +161,80 @@ export class JobRunner {
     return this.#run(delivery, lost, {});
   }
 
-  async #run(delivery: Delivery, lost: LostAttempt | undefined, hooks: RunHooks): Promise<RunReport> {
-    let decoded: DecodedJob;
+  // Not an async function: a job whose payload was read goes on to its attempt without a promise
+  // of its own here. It still never throws: what a hook or the reporter throws rejects.
+  #run(delivery: Delivery, lost: LostAttempt | undefined, hooks: RunHooks): Promise<RunReport> {
     try {
-      decoded = this.#options.codec.decode(delivery.body);
+      let decoded: DecodedJob;
+      try {
+        decoded = this.#options.codec.decode(delivery.body);
+      } catch (error) {
+        hooks.onStart?.(UNREADABLE);
+        // A refused payload is never executed: it goes to the failed store with the reason.
+        if (!this.#options.inline) this.#app.report(error, { ...this.#where(delivery), phase: 'queue-payload' });
+        return Promise.resolve({ outcome: { type: 'fail', error }, name: UNREADABLE, error });
+      }
+      hooks.onStart?.(decoded.payload.displayName);
+      return this.#traced(decoded, delivery, lost);
     } catch (error) {
-      hooks.onStart?.(UNREADABLE);
-      // A refused payload is never executed: it goes to the failed store with the reason.
-      if (!this.#options.inline) this.#app.report(error, { ...this.#where(delivery), phase: 'queue-payload' });
-      return { outcome: { type: 'fail', error }, name: UNREADABLE, error };
+      return Promise.reject(error);
     }
-    hooks.onStart?.(decoded.payload.displayName);
-    return this.#traced(decoded, delivery, lost);
   }
 
   // The attempt runs inside a `process` span whose parent is the dispatch's `send` span (its
-  // context travels in the payload), and is counted in the queue metrics.
+  // context travels in the payload), and is counted in the queue metrics. While no tracer
+  // provider or propagator is registered, no span would be seen: the attempt runs without one,
+  // and without building its attributes.
   #traced(decoded: DecodedJob, delivery: Delivery, lost: LostAttempt | undefined): Promise<RunReport> {
+    if (!spansObserved()) return this.#measured(decoded, delivery, lost, undefined);
     const { payload } = decoded;
-    const { connection } = this.#options;
-    const job = jobName(decoded.job);
     const attributes = {
-      ...messagingAttributes('process', connection, delivery.queue, job),
+      ...messagingAttributes('process', this.#options.connection, delivery.queue, jobName(decoded.job)),
       'messaging.message.id': payload.id,
       'epilogue.job.attempt': delivery.attempts,
     };
     const parent = traceContextFrom(readableTrace(payload.trace));
-    return traced(`process ${delivery.queue}`, { kind: 'consumer', parent, attributes }, async (span) => {
-      const startedAt = Date.now();
-      const started = performance.now();
-      const report = await this.#inScope(decoded, delivery, lost);
-      if (report.error !== undefined) span?.fail(report.error);
-      span?.setAttributes({ 'epilogue.job.outcome': report.outcome.type });
-      const durationMs = performance.now() - started;
-      const { queue, attempts: attempt } = delivery;
-      recordAttempt({ connection, queue, job, attempt, createdAt: payload.createdAt, startedAt, durationMs, outcome: report.outcome.type });
-      return report;
-    });
+    const options = { kind: 'consumer', parent, attributes } as const;
+    return traced(`process ${delivery.queue}`, options, (span) => this.#measured(decoded, delivery, lost, span));
   }
 
-  async #inScope(decoded: DecodedJob, delivery: Delivery, lost: LostAttempt | undefined): Promise<RunReport> {
-    if (this.#options.inline) return this.#process(decoded, delivery, this.#app.currentScope(), lost);
-    const scope = this.#app.createScope('job', { ...this.#where(delivery), job: decoded.payload.displayName });
+  async #measured(
+    decoded: DecodedJob,
+    delivery: Delivery,
+    lost: LostAttempt | undefined,
+    span: TracedSpan | undefined,
+  ): Promise<RunReport> {
+    const startedAt = Date.now();
+    const started = performance.now();
     let report: RunReport | undefined;
-    try {
-      report = await scope.run(() => this.#process(decoded, delivery, scope, lost));
-    } finally {
-      // Deferred callbacks run when the attempt neither threw nor failed the job.
-      await scope.finish(report !== undefined && report.error === undefined && report.outcome.type !== 'fail');
+    if (this.#options.inline) {
+      report = await this.#process(decoded, delivery, this.#app.currentScope(), lost);
+    } else {
+      const details = {
+        connection: this.#options.connection,
+        queue: delivery.queue,
+        id: delivery.id,
+        attempt: delivery.attempts,
+        job: decoded.payload.displayName,
+      };
+      const scope = this.#app.createScope('job', details);
+      try {
+        report = await scope.run(() => this.#process(decoded, delivery, scope, lost));
+      } finally {
+        // Deferred callbacks run when the attempt neither threw nor failed the job.
+        await scope.finish(report !== undefined && report.error === undefined && report.outcome.type !== 'fail');
+      }
     }
+    if (span !== undefined) {
+      if (report.error !== undefined) span.fail(report.error);
+      span.setAttributes({ 'epilogue.job.outcome': report.outcome.type });
+    }
+    const durationMs = performance.now() - started;
+    const { connection } = this.#options;
+    const { queue, attempts: attempt } = delivery;
+    const job = jobName(decoded.job);
+    const outcome = report.outcome.type;
+    recordAttempt({ connection, queue, job, attempt, createdAt: decoded.payload.createdAt, startedAt, durationMs, outcome });
     return report;
   }
 
@@ -240,7 +270,8 @@ export class JobRunner {
     const reached = lock?.until === 'processing' ? () => this.#freeUniqueLock(lock, payload, scope) : undefined;
     const ended =
       lost === undefined ? await this.#attempt(job, payload, delivery, reached) : this.#lost(payload, delivery, lost);
-    const { attempt, outcome } = await this.#decide(payload, delivery, ended);
+    const decided = this.#decide(payload, delivery, ended);
+    const { attempt, outcome } = decided instanceof Promise ? await decided : decided;
     if (lock !== undefined && outcome.type !== 'release') await this.#freeUniqueLock(lock, payload, scope);
     const finalInline = this.#options.inline && outcome.type === 'fail';
     if (attempt.threw && !finalInline) {
@@ -250,7 +281,7 @@ export class JobRunner {
       await this.#dispatcher.jobFailed(job, outcome.error);
       await this.#options.chains?.failed(payload, this.#where(delivery), outcome.error);
     }
-    await this.#recordInBatch(job, name, delivery, outcome, scope);
+    if (memberBatchId(job) !== undefined) await this.#recordInBatch(job, name, delivery, outcome, scope);
     const error = attempt.threw ? attempt.error : outcome.type === 'fail' ? outcome.error : undefined;
     return { outcome, name, error };
   }
@@ -258,17 +289,28 @@ export class JobRunner {
   // A job of a chain that completed pushes the next one before it is done (with the jobs it added
   // to its chain during the attempt, which may start one). When that push
   // fails, the attempt counts as failed with the push's error (and is retried): no chain is dropped.
-  async #decide(
+  // A job with no chain to move along decides at once, without a promise.
+  #decide(
     payload: JobPayload,
     delivery: Delivery,
     attempt: AttemptResult,
-  ): Promise<{ attempt: AttemptResult; outcome: DeliveryOutcome }> {
+  ): { attempt: AttemptResult; outcome: DeliveryOutcome } | Promise<{ attempt: AttemptResult; outcome: DeliveryOutcome }> {
     const outcome = decideOutcome(this.#policy(payload), delivery, attempt, this.#options.clock.now());
     const chains = this.#options.chains;
     const { prepended, appended } = attempt.context;
     const chain = withAddedJobs(payload.chain, prepended, appended);
     if (outcome.type !== 'complete' || chain === undefined || chains === undefined) return { attempt, outcome };
-    const pushed = await chains.advance(chain === payload.chain ? payload : { ...payload, chain }, this.#where(delivery));
+    return this.#advance(chains, chain === payload.chain ? payload : { ...payload, chain }, delivery, attempt, outcome);
+  }
+
+  async #advance(
+    chains: QueuedChains,
+    payload: JobPayload,
+    delivery: Delivery,
+    attempt: AttemptResult,
+    outcome: DeliveryOutcome,
+  ): Promise<{ attempt: AttemptResult; outcome: DeliveryOutcome }> {
+    const pushed = await chains.advance(payload, this.#where(delivery));
     if (pushed === undefined) return { attempt, outcome };
     const failed: AttemptResult = { ...attempt, threw: true, error: pushed.error };
     return { attempt: failed, outcome: decideOutcome(this.#policy(payload), delivery, failed, this.#options.clock.now()) };
@@ -278,7 +320,7 @@ export class JobRunner {
   // the retry policy and the timeout read them: the payload itself (and a chain's next job) is
   // left as dispatched.
   #policy(payload: JobPayload): JobPayload {
-    const defaults = this.#options.defaults;
+    const defaults = this.#defaults;
     if (defaults === undefined) return payload;
     return {
       ...payload,
@@ -310,8 +352,7 @@ export class JobRunner {
     delivery: Delivery,
     reached: (() => Promise<void>) | undefined,
   ): Promise<AttemptResult> {
-    const where = { ...delivery, connection: this.#options.connection };
-    const context = new AttemptContext(payload.displayName, where, this.#atomics, this.#progressSink(delivery));
+    const context = new AttemptContext(payload.displayName, this.#place(delivery), this.#atomics, this.#progressSink(delivery));
     attachContext(job, context);
     this.#attachChainControl(job, context);
     const running = this.#dispatcher.runQueued(job, reached);
@@ -357,8 +398,7 @@ export class JobRunner {
   }
 
   #lost(payload: JobPayload, delivery: Delivery, lost: LostAttempt): AttemptResult {
-    const where = { ...delivery, connection: this.#options.connection };
-    const context = new AttemptContext(payload.displayName, where, this.#atomics);
+    const context = new AttemptContext(payload.displayName, this.#place(delivery), this.#atomics);
     context.close(lost.timedOut);
     // A job that declares no timeout can only be lost by dying.
     const error = lost.timedOut ? JobTimedOutError.after(payload.displayName, this.#policy(payload).timeout ?? 0) : lost.error;
@@ -401,6 +441,10 @@ export class JobRunner {
 
   #reportUniqueLock(error: unknown, payload: JobPayload, scope: Scope): void {
     this.#app.report(error, { ...scope.reportContext('unique-lock'), job: payload.displayName });
+  }
+
+  #place(delivery: Delivery): { id: string; connection: string; queue: string; attempts: number } {
+    return { id: delivery.id, connection: this.#options.connection, queue: delivery.queue, attempts: delivery.attempts };
   }
 
   #where(delivery: Delivery): { connection: string; queue: string; id: string; attempt: number } {

@@ -76,7 +76,9 @@ export class AttemptContext implements QueueContext {
 
   readonly #job: string;
   readonly #progress: ProgressSink | undefined;
-  readonly #abort = new AbortController();
+  // Made when the signal is first read: most jobs never look at it.
+  #abort: AbortController | undefined;
+  #abandoned = false;
   #closed = false;
 
   /**
@@ -101,6 +103,10 @@ export class AttemptContext implements QueueContext {
   }
 
   get signal(): AbortSignal {
+    if (this.#abort === undefined) {
+      this.#abort = new AbortController();
+      if (this.#abandoned) this.#abort.abort();
+    }
     return this.#abort.signal;
   }
 
@@ -128,7 +134,9 @@ export class AttemptContext implements QueueContext {
   /** Ends the attempt: later calls (from work that outlived a timeout) change nothing. */
   close(abandoned: boolean): void {
     this.#closed = true;
-    if (abandoned) this.#abort.abort();
+    if (!abandoned) return;
+    this.#abandoned = true;
+    this.#abort?.abort();
   }
 }
 

@@ -277,9 +277,14 @@ export class Worker {
 
   // With `rest`: a job taken after another ended waits until `rest` seconds after that end, or
   // until a stop.
+  #resting(): boolean {
+    const { rest = 0 } = this.#options;
+    return rest > 0 && this.#lastEndedAt !== undefined;
+  }
+
   async #rest(): Promise<void> {
     const { rest = 0 } = this.#options;
-    if (rest <= 0 || this.#lastEndedAt === undefined) return;
+    if (this.#lastEndedAt === undefined) return;
     const waitMs = this.#lastEndedAt + rest * 1000 - Date.now();
     if (waitMs <= 0) return;
     let timer: LongTimer | undefined;
@@ -333,15 +338,15 @@ export class Worker {
     let name = '';
     // The job's progress goes to the worker's listeners, then to the driver.
     const progress = (percent: number) => {
-      this.events.emit('progress', { id, queue, attempts, name, percent }, this.#reportListenerError);
+      if (this.events.has('progress')) this.events.emit('progress', { id, queue, attempts, name, percent }, this.#reportListenerError);
       return delivery.progress?.(percent);
     };
     const onStart = (named: string) => {
       name = named;
-      this.events.emit('processing', { id, queue, attempts, name }, this.#reportListenerError);
+      if (this.events.has('processing')) this.events.emit('processing', { id, queue, attempts, name }, this.#reportListenerError);
     };
     try {
-      await this.#rest();
+      if (this.#resting()) await this.#rest();
       const started = performance.now();
       const report = await this.#runner.run({ ...delivery, progress }, { onStart });
       const durationMs = performance.now() - started;
@@ -349,8 +354,10 @@ export class Worker {
       const status = STATUS[outcome.type];
       const delayMs = outcome.type === 'release' ? outcome.delayMs : undefined;
       if (delayMs !== undefined && this.#driver.waiting === undefined) this.#released.set(id, Date.now() + delayMs);
-      const finished = { id, queue, attempts, name: report.name, status, durationMs, error: report.error, delayMs };
-      this.events.emit('processed', finished, this.#reportListenerError);
+      if (this.events.has('processed')) {
+        const finished = { id, queue, attempts, name: report.name, status, durationMs, error: report.error, delayMs };
+        this.events.emit('processed', finished, this.#reportListenerError);
+      }
       return outcome;
     } finally {
       this.#ran++;
